@@ -25,7 +25,27 @@ import time
 OBSERVATION = "2026-01-01T00:00:00+00:00"
 
 
+def pin_today():
+    """IntelMQ's fuzzy date parser fills missing date parts from today's date
+    (an empty ``convert_date_utc`` value becomes today at midnight). Pin
+    "today" to the observation day so that the output is reproducible; kizuki
+    uses the observation day for the same purpose."""
+    import datetime
+    import dateutil.parser
+    import intelmq.lib.harmonization as harm
+
+    real_parse = dateutil.parser.parse
+    today = datetime.datetime.fromisoformat(OBSERVATION).replace(tzinfo=None)
+
+    def parse(value, *args, **kwargs):
+        kwargs.setdefault("default", today)
+        return real_parse(value, *args, **kwargs)
+
+    harm.dateutil.parser.parse = parse
+
+
 def make_bot(schema_path):
+    pin_today()
     import intelmq
     from intelmq.lib.bot import BotLibSettings
     import intelmq.bots.parsers.shadowserver._config as config

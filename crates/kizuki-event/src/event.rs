@@ -66,7 +66,11 @@ pub struct FieldError {
 impl Event {
     /// An empty event.
     pub fn new() -> Event {
-        Event { values: Box::new([const { None }; FIELD_COUNT]), extra: Extra::default(), origin: None }
+        Event {
+            values: Box::new([const { None }; FIELD_COUNT]),
+            extra: Extra::default(),
+            origin: None,
+        }
     }
 
     /// Empties the event, keeping its allocations.
@@ -91,7 +95,10 @@ impl Event {
     /// Cleans and checks `input` by the field's rule and stores it,
     /// replacing an earlier value.
     pub fn add(&mut self, field: Field, input: Input<'_>) -> Result<(), FieldError> {
-        let v = field.rule().sanitize(input).map_err(|Invalid { reason }| FieldError { field, reason })?;
+        let v = field
+            .rule()
+            .sanitize(input)
+            .map_err(|Invalid { reason }| FieldError { field, reason })?;
         self.values[field.index()] = Some(v);
         Ok(())
     }
@@ -111,7 +118,10 @@ impl Event {
     pub fn set_ip(&mut self, field: Field, ip: IpAddr) -> Result<(), FieldError> {
         self.check_kind(field, crate::Rule::Ip)?;
         if ip == IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED) {
-            return Err(FieldError { field, reason: "not an IP address" });
+            return Err(FieldError {
+                field,
+                reason: "not an IP address",
+            });
         }
         self.values[field.index()] = Some(Value::Ip(ip));
         Ok(())
@@ -133,13 +143,19 @@ impl Event {
         if field.rule() == rule {
             Ok(())
         } else {
-            Err(FieldError { field, reason: "wrong kind of value for this field" })
+            Err(FieldError {
+                field,
+                reason: "wrong kind of value for this field",
+            })
         }
     }
 
     /// Set fields in key order.
     pub fn fields(&self) -> impl Iterator<Item = (Field, &Value)> {
-        self.values.iter().enumerate().filter_map(|(i, v)| v.as_ref().map(|v| (Field::ALL[i], v)))
+        self.values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|v| (Field::ALL[i], v)))
     }
 
     /// The text of a text field.
@@ -178,7 +194,8 @@ impl Event {
 
     /// `source.port`.
     pub fn source_port(&self) -> Option<u16> {
-        self.int(Field::SourcePort).and_then(|p| u16::try_from(p).ok())
+        self.int(Field::SourcePort)
+            .and_then(|p| u16::try_from(p).ok())
     }
 
     /// `destination.ip`.
@@ -188,7 +205,8 @@ impl Event {
 
     /// `destination.port`.
     pub fn destination_port(&self) -> Option<u16> {
-        self.int(Field::DestinationPort).and_then(|p| u16::try_from(p).ok())
+        self.int(Field::DestinationPort)
+            .and_then(|p| u16::try_from(p).ok())
     }
 
     /// `time.source`.
@@ -244,9 +262,11 @@ mod tests {
     #[test]
     fn fields_come_out_in_key_order() {
         let mut ev = Event::new();
-        ev.add(Field::TimeSource, "2021-02-22T01:02:03+00:00".into()).unwrap();
+        ev.add(Field::TimeSource, "2021-02-22T01:02:03+00:00".into())
+            .unwrap();
         ev.add(Field::SourceIp, "192.0.2.1".into()).unwrap();
-        ev.add(Field::ClassificationType, "infected-system".into()).unwrap();
+        ev.add(Field::ClassificationType, "infected-system".into())
+            .unwrap();
         let keys: Vec<_> = ev.fields().map(|(f, _)| f.name()).collect();
         assert_eq!(keys, ["classification.type", "source.ip", "time.source"]);
     }
@@ -254,12 +274,21 @@ mod tests {
     #[test]
     fn typed_setters_check_the_field_kind() {
         let mut ev = Event::new();
-        assert!(ev.set_ip(Field::SourceIp, "192.0.2.1".parse().unwrap()).is_ok());
-        assert!(ev.set_ip(Field::SourcePort, "192.0.2.1".parse().unwrap()).is_err());
+        assert!(
+            ev.set_ip(Field::SourceIp, "192.0.2.1".parse().unwrap())
+                .is_ok()
+        );
+        assert!(
+            ev.set_ip(Field::SourcePort, "192.0.2.1".parse().unwrap())
+                .is_err()
+        );
         assert!(ev.set_int(Field::SourcePort, 65536).is_err());
         assert!(ev.set_int(Field::SourcePort, 443).is_ok());
         assert_eq!(ev.source_port(), Some(443));
         let err = ev.add(Field::SourceAsn, "0".into()).unwrap_err();
-        assert_eq!(err.to_string(), "source.asn: not an AS number (1-4294967295)");
+        assert_eq!(
+            err.to_string(),
+            "source.asn: not an AS number (1-4294967295)"
+        );
     }
 }

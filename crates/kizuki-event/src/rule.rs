@@ -244,7 +244,9 @@ fn int_to_ip(i: i128) -> Option<IpAddr> {
 /// Whether `value` is a valid `IPAddress` without sanitation.
 fn is_valid_ip_text(value: &str) -> bool {
     !value.contains('%')
-        && value.parse::<IpAddr>().is_ok_and(|ip| ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        && value
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 /// Python's `urlsplit(...).netloc != ""`, the only thing IntelMQ checks of a
@@ -253,7 +255,10 @@ pub fn url_has_netloc(url: &str) -> bool {
     let url = url.trim_start_matches(|c: char| c <= ' ');
     let stripped: String;
     let url = if url.contains(['\t', '\r', '\n']) {
-        stripped = url.chars().filter(|c| !matches!(c, '\t' | '\r' | '\n')).collect();
+        stripped = url
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+            .collect();
         stripped.as_str()
     } else {
         url
@@ -263,7 +268,9 @@ pub fn url_has_netloc(url: &str) -> bool {
         let scheme = &url[..i];
         if i > 0
             && scheme.as_bytes()[0].is_ascii_alphabetic()
-            && scheme.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+            && scheme
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
         {
             rest = &url[i + 1..];
         }
@@ -315,13 +322,21 @@ fn lower_text(input: Input<'_>) -> Result<CompactString, Invalid> {
     match input {
         Input::Str(s) => {
             let v = py_strip(s).to_lowercase();
-            if v.is_empty() { Err(invalid("empty value")) } else { Ok(v.into()) }
+            if v.is_empty() {
+                Err(invalid("empty value"))
+            } else {
+                Ok(v.into())
+            }
         }
         _ => Err(invalid("not text")),
     }
 }
 
-fn enum_value(list: &'static [&'static str], v: &str, reason: &'static str) -> Result<Value, Invalid> {
+fn enum_value(
+    list: &'static [&'static str],
+    v: &str,
+    reason: &'static str,
+) -> Result<Value, Invalid> {
     list.iter()
         .find(|x| **x == v)
         .map(|x| Value::Str(CompactString::const_new(x)))
@@ -369,7 +384,9 @@ impl Rule {
             Rule::Fqdn => sanitize_fqdn(input).map(Value::Str),
             Rule::Url => {
                 let text = py_str(input).ok_or(invalid("empty value"))?;
-                let v = py_strip(&text).replace("hxxp://", "http://").replace("hxxps://", "https://");
+                let v = py_strip(&text)
+                    .replace("hxxp://", "http://")
+                    .replace("hxxps://", "https://");
                 if v.is_empty() {
                     return Err(invalid("empty value"));
                 }
@@ -395,7 +412,9 @@ impl Rule {
             },
             Rule::Network => {
                 let text = py_str(input).ok_or(invalid("empty value"))?;
-                IpNet::parse(py_strip(&text)).map(Value::Net).ok_or(invalid("not an IP network"))
+                IpNet::parse(py_strip(&text))
+                    .map(Value::Net)
+                    .ok_or(invalid("not an IP network"))
             }
             Rule::Integer | Rule::Port => {
                 let i = match input {
@@ -415,7 +434,11 @@ impl Rule {
                     Input::Int(i) => Some(i),
                     Input::Str(s) => {
                         let t = py_strip(s);
-                        let t = if t.len() >= 2 && t[..2].eq_ignore_ascii_case("as") { &t[2..] } else { t };
+                        let t = if t.len() >= 2 && t[..2].eq_ignore_ascii_case("as") {
+                            &t[2..]
+                        } else {
+                            t
+                        };
                         py_int(t)
                     }
                     Input::Float(f) if f.is_finite() => Some(f.trunc() as i64),
@@ -490,15 +513,25 @@ impl Rule {
             Rule::Registry => match input {
                 Input::Str(s) => {
                     let up = py_strip(s).to_uppercase();
-                    let v = if up == "RIPENCC" || up == "RIPE-NCC" { "RIPE" } else { &up };
-                    enum_value(&["AFRINIC", "APNIC", "ARIN", "LACNIC", "RIPE"], v, "not an RIR")
+                    let v = if up == "RIPENCC" || up == "RIPE-NCC" {
+                        "RIPE"
+                    } else {
+                        &up
+                    };
+                    enum_value(
+                        &["AFRINIC", "APNIC", "ARIN", "LACNIC", "RIPE"],
+                        v,
+                        "not an RIR",
+                    )
                 }
                 _ => Err(invalid("not an RIR")),
             },
             Rule::Base64 => {
                 // Sanitizing raw text means encoding it.
                 let text = py_str(input).ok_or(invalid("empty value"))?;
-                Ok(Value::Raw(Box::new(Raw::from_bytes(text.as_bytes().to_vec()))))
+                Ok(Value::Raw(Box::new(Raw::from_bytes(
+                    text.as_bytes().to_vec(),
+                ))))
             }
             Rule::Json => {
                 let text = py_str(input).ok_or(invalid("empty value"))?;
@@ -524,15 +557,15 @@ impl Rule {
                 Err(invalid("not printable ASCII of at most 100 characters"))
             }
             Rule::Uuid if !is_uuid(v) => Err(invalid("not a lower-case UUID")),
-            Rule::CountryCode
-                if v.len() != 2 || !v.bytes().all(|c| c.is_ascii_alphanumeric()) =>
-            {
+            Rule::CountryCode if v.len() != 2 || !v.bytes().all(|c| c.is_ascii_alphanumeric()) => {
                 Err(invalid("not a two-letter country code"))
             }
             Rule::EventHash
                 if v.is_empty()
                     || v.len() > 40
-                    || !v.bytes().all(|c| matches!(c, b'A'..=b'F' | b'0'..=b'9' | b'.' | b'/')) =>
+                    || !v
+                        .bytes()
+                        .all(|c| matches!(c, b'A'..=b'F' | b'0'..=b'9' | b'.' | b'/')) =>
             {
                 Err(invalid("not an event hash"))
             }
@@ -570,19 +603,137 @@ const SEVERITIES: [&str; 6] = ["critical", "high", "medium", "low", "info", "und
 
 /// IntelMQ's list of `protocol.transport` names.
 const TRANSPORTS: &[&str] = &[
-    "ip", "icmp", "igmp", "ggp", "ipencap", "st2", "tcp", "cbt", "egp", "igp", "bbn-rcc", "nvp",
-    "nvp-ii", "pup", "argus", "emcon", "xnet", "chaos", "udp", "mux", "dcn", "hmp", "prm",
-    "xns-idp", "trunk-1", "trunk-2", "leaf-1", "leaf-2", "rdp", "irtp", "iso-tp4", "netblt",
-    "mfe-nsp", "merit-inp", "sep", "3pc", "idpr", "xtp", "ddp", "idpr-cmtp", "tp++", "il", "ipv6",
-    "sdrp", "ipv6-route", "ipv6-frag", "idrp", "rsvp", "gre", "mhrp", "bna", "esp", "ah", "i-nlsp",
-    "swipe", "narp", "mobile", "tlsp", "skip", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "cftp",
-    "sat-expak", "kryptolan", "rvd", "ippc", "sat-mon", "visa", "ipcv", "cpnx", "cphb", "wsn",
-    "pvp", "br-sat-mon", "sun-nd", "wb-mon", "wb-expak", "iso-ip", "vmtp", "secure-vmtp", "vines",
-    "ttp", "nsfnet-igp", "dgp", "tcf", "eigrp", "ospf", "sprite-rpc", "larp", "mtp", "ax.25",
-    "ipip", "micp", "scc-sp", "etherip", "encap", "gmtp", "ifmp", "pnni", "pim", "aris", "scps",
-    "qnx", "a/n", "ipcomp", "snp", "compaq-peer", "ipx-in-ip", "vrrp", "pgm", "l2tp", "ddx",
-    "iatp", "st", "srp", "uti", "smp", "sm", "ptp", "isis", "fire", "crtp", "crdup", "sscopmce",
-    "iplt", "sps", "pipe", "sctp", "fc", "divert",
+    "ip",
+    "icmp",
+    "igmp",
+    "ggp",
+    "ipencap",
+    "st2",
+    "tcp",
+    "cbt",
+    "egp",
+    "igp",
+    "bbn-rcc",
+    "nvp",
+    "nvp-ii",
+    "pup",
+    "argus",
+    "emcon",
+    "xnet",
+    "chaos",
+    "udp",
+    "mux",
+    "dcn",
+    "hmp",
+    "prm",
+    "xns-idp",
+    "trunk-1",
+    "trunk-2",
+    "leaf-1",
+    "leaf-2",
+    "rdp",
+    "irtp",
+    "iso-tp4",
+    "netblt",
+    "mfe-nsp",
+    "merit-inp",
+    "sep",
+    "3pc",
+    "idpr",
+    "xtp",
+    "ddp",
+    "idpr-cmtp",
+    "tp++",
+    "il",
+    "ipv6",
+    "sdrp",
+    "ipv6-route",
+    "ipv6-frag",
+    "idrp",
+    "rsvp",
+    "gre",
+    "mhrp",
+    "bna",
+    "esp",
+    "ah",
+    "i-nlsp",
+    "swipe",
+    "narp",
+    "mobile",
+    "tlsp",
+    "skip",
+    "ipv6-icmp",
+    "ipv6-nonxt",
+    "ipv6-opts",
+    "cftp",
+    "sat-expak",
+    "kryptolan",
+    "rvd",
+    "ippc",
+    "sat-mon",
+    "visa",
+    "ipcv",
+    "cpnx",
+    "cphb",
+    "wsn",
+    "pvp",
+    "br-sat-mon",
+    "sun-nd",
+    "wb-mon",
+    "wb-expak",
+    "iso-ip",
+    "vmtp",
+    "secure-vmtp",
+    "vines",
+    "ttp",
+    "nsfnet-igp",
+    "dgp",
+    "tcf",
+    "eigrp",
+    "ospf",
+    "sprite-rpc",
+    "larp",
+    "mtp",
+    "ax.25",
+    "ipip",
+    "micp",
+    "scc-sp",
+    "etherip",
+    "encap",
+    "gmtp",
+    "ifmp",
+    "pnni",
+    "pim",
+    "aris",
+    "scps",
+    "qnx",
+    "a/n",
+    "ipcomp",
+    "snp",
+    "compaq-peer",
+    "ipx-in-ip",
+    "vrrp",
+    "pgm",
+    "l2tp",
+    "ddx",
+    "iatp",
+    "st",
+    "srp",
+    "uti",
+    "smp",
+    "sm",
+    "ptp",
+    "isis",
+    "fire",
+    "crtp",
+    "crdup",
+    "sscopmce",
+    "iplt",
+    "sps",
+    "pipe",
+    "sctp",
+    "fc",
+    "divert",
 ];
 
 #[cfg(test)]
@@ -650,34 +801,61 @@ mod tests {
     #[test]
     fn domains_and_urls() {
         assert_eq!(s(Rule::Fqdn, "Example.COM.").unwrap(), "example.com");
-        assert_eq!(s(Rule::Fqdn, "bücher.example").unwrap(), "xn--bcher-kva.example");
+        assert_eq!(
+            s(Rule::Fqdn, "bücher.example").unwrap(),
+            "xn--bcher-kva.example"
+        );
         assert!(s(Rule::Fqdn, "a..b").is_err());
         assert!(s(Rule::Fqdn, "10.0.0.1").is_err());
         assert!(s(Rule::Fqdn, "10.0.0.1:8080").is_err());
         assert!(s(Rule::Fqdn, "a/b").is_err());
-        assert_eq!(s(Rule::Url, "hxxp://evil.example/x").unwrap(), "http://evil.example/x");
+        assert_eq!(
+            s(Rule::Url, "hxxp://evil.example/x").unwrap(),
+            "http://evil.example/x"
+        );
         assert!(s(Rule::Url, "evil.example/x").is_err());
         assert_eq!(s(Rule::Url, "//evil.example").unwrap(), "//evil.example");
-        assert_eq!(s(Rule::Url, "file:///etc/passwd").unwrap(), "file://localhost/etc/passwd");
+        assert_eq!(
+            s(Rule::Url, "file:///etc/passwd").unwrap(),
+            "file://localhost/etc/passwd"
+        );
     }
 
     #[test]
     fn taxonomy_and_types_map_old_names() {
-        assert_eq!(s(Rule::Taxonomy, "Malicious Code").unwrap(), "malicious-code");
+        assert_eq!(
+            s(Rule::Taxonomy, "Malicious Code").unwrap(),
+            "malicious-code"
+        );
         assert!(s(Rule::Taxonomy, "bad stuff").is_err());
-        assert_eq!(s(Rule::ClassificationType, "botnet drone").unwrap(), "infected-system");
+        assert_eq!(
+            s(Rule::ClassificationType, "botnet drone").unwrap(),
+            "infected-system"
+        );
         assert_eq!(s(Rule::ClassificationType, "c&c").unwrap(), "c2-server");
         assert!(s(Rule::ClassificationType, "evil").is_err());
     }
 
     #[test]
     fn non_text_inputs_follow_python_str() {
-        assert_eq!(Rule::String.sanitize(Input::Int(5)), Ok(Value::Str("5".into())));
+        assert_eq!(
+            Rule::String.sanitize(Input::Int(5)),
+            Ok(Value::Str("5".into()))
+        );
         assert!(Rule::String.sanitize(Input::Int(0)).is_err());
         assert!(Rule::Lower.sanitize(Input::Int(5)).is_err());
-        assert_eq!(Rule::Ip.sanitize(Input::Int(1)), Ok(Value::Ip("0.0.0.1".parse().unwrap())));
-        assert_eq!(Rule::Float.sanitize(Input::Str("1e3")), Ok(Value::Float(1000.0)));
+        assert_eq!(
+            Rule::Ip.sanitize(Input::Int(1)),
+            Ok(Value::Ip("0.0.0.1".parse().unwrap()))
+        );
+        assert_eq!(
+            Rule::Float.sanitize(Input::Str("1e3")),
+            Ok(Value::Float(1000.0))
+        );
         assert!(Rule::Float.sanitize(Input::Str("nan")).is_err());
-        assert_eq!(Rule::Boolean.sanitize(Input::Str(" TRUE ")), Ok(Value::Bool(true)));
+        assert_eq!(
+            Rule::Boolean.sanitize(Input::Str(" TRUE ")),
+            Ok(Value::Bool(true))
+        );
     }
 }

@@ -101,10 +101,15 @@ pub fn taxonomy_of(class_type: &str) -> Option<&'static str> {
         | "system-compromise"
         | "burglary" => "intrusions",
         "dos" | "ddos" | "sabotage" | "outage" | "misconfiguration" => "availability",
-        "unauthorised-information-access" | "unauthorised-information-modification"
-        | "data-loss" | "data-leak" => "information-content-security",
+        "unauthorised-information-access"
+        | "unauthorised-information-modification"
+        | "data-loss"
+        | "data-leak" => "information-content-security",
         "unauthorized-use-of-resources" | "copyright" | "masquerade" | "phishing" => "fraud",
-        "vulnerable-system" | "weak-crypto" | "ddos-amplifier" | "potentially-unwanted-accessible"
+        "vulnerable-system"
+        | "weak-crypto"
+        | "ddos-amplifier"
+        | "potentially-unwanted-accessible"
         | "information-disclosure" => "vulnerable",
         "blacklist" | "dga-domain" | "malware" | "other" | "proxy" | "tor" | "undetermined" => {
             "other"
@@ -128,7 +133,14 @@ mod tests {
 
     #[test]
     fn old_names_map_into_the_list() {
-        for old in ["botnet drone", "c&c", "leak", "unknown", "backdoor", "dropzone"] {
+        for old in [
+            "botnet drone",
+            "c&c",
+            "leak",
+            "unknown",
+            "backdoor",
+            "dropzone",
+        ] {
             assert!(TYPES.contains(&old_type_name(old).unwrap()));
         }
     }

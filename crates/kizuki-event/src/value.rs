@@ -50,12 +50,26 @@ impl IpNet {
     pub fn new(addr: IpAddr, prefix: u8) -> Option<IpNet> {
         match addr {
             IpAddr::V4(a) if prefix <= 32 => {
-                let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
-                Some(IpNet { addr: IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask)), prefix })
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - prefix)
+                };
+                Some(IpNet {
+                    addr: IpAddr::V4(Ipv4Addr::from(u32::from(a) & mask)),
+                    prefix,
+                })
             }
             IpAddr::V6(a) if prefix <= 128 => {
-                let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
-                Some(IpNet { addr: IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask)), prefix })
+                let mask = if prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - prefix)
+                };
+                Some(IpNet {
+                    addr: IpAddr::V6(Ipv6Addr::from(u128::from(a) & mask)),
+                    prefix,
+                })
             }
             _ => None,
         }
@@ -148,7 +162,10 @@ impl RawPrefix {
     pub fn new(bytes: Vec<u8>) -> Arc<RawPrefix> {
         let whole = bytes.len() / 3 * 3;
         let encoded_whole = base64_simd::STANDARD.encode_to_string(&bytes[..whole]);
-        Arc::new(RawPrefix { bytes, encoded_whole })
+        Arc::new(RawPrefix {
+            bytes,
+            encoded_whole,
+        })
     }
 
     /// The prefix bytes.
@@ -160,15 +177,24 @@ impl RawPrefix {
 impl Raw {
     /// Raw data from plain bytes.
     pub fn from_bytes(bytes: Vec<u8>) -> Raw {
-        Raw::Bytes { prefix: None, bytes }
+        Raw::Bytes {
+            prefix: None,
+            bytes,
+        }
     }
 
     /// Appends the base64 form.
     pub fn write_base64(&self, out: &mut Vec<u8>) {
         match self {
             Raw::Base64(s) => out.extend_from_slice(s.as_bytes()),
-            Raw::Bytes { prefix: None, bytes } => append_b64(out, bytes),
-            Raw::Bytes { prefix: Some(p), bytes } => {
+            Raw::Bytes {
+                prefix: None,
+                bytes,
+            } => append_b64(out, bytes),
+            Raw::Bytes {
+                prefix: Some(p),
+                bytes,
+            } => {
                 out.extend_from_slice(p.encoded_whole.as_bytes());
                 let rest = &p.bytes[p.bytes.len() / 3 * 3..];
                 if rest.is_empty() {
@@ -214,15 +240,31 @@ mod tests {
 
     #[test]
     fn networks_are_canonical() {
-        assert_eq!(IpNet::parse("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(
+            IpNet::parse("10.1.2.3/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
         assert_eq!(IpNet::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3/32");
-        assert_eq!(IpNet::parse("10.1.2.0/255.255.255.0").unwrap().to_string(), "10.1.2.0/24");
-        assert_eq!(IpNet::parse("10.1.2.0/0.0.0.255").unwrap().to_string(), "10.1.2.0/24");
-        assert_eq!(IpNet::parse("2001:db8::1/32").unwrap().to_string(), "2001:db8::/32");
+        assert_eq!(
+            IpNet::parse("10.1.2.0/255.255.255.0").unwrap().to_string(),
+            "10.1.2.0/24"
+        );
+        assert_eq!(
+            IpNet::parse("10.1.2.0/0.0.0.255").unwrap().to_string(),
+            "10.1.2.0/24"
+        );
+        assert_eq!(
+            IpNet::parse("2001:db8::1/32").unwrap().to_string(),
+            "2001:db8::/32"
+        );
         assert!(IpNet::parse("10.0.0.0/33").is_none());
         assert!(IpNet::parse("10.0.0.0/255.0.255.0").is_none());
         assert!(IpNet::parse("x/8").is_none());
-        assert!(IpNet::parse("10.0.0.0/8").unwrap().contains("10.9.9.9".parse().unwrap()));
+        assert!(
+            IpNet::parse("10.0.0.0/8")
+                .unwrap()
+                .contains("10.9.9.9".parse().unwrap())
+        );
     }
 
     #[test]
@@ -232,11 +274,19 @@ mod tests {
             for blen in 0..7 {
                 let prefix: Vec<u8> = (0..plen).map(|i| b'a' + i).collect();
                 let body: Vec<u8> = (0..blen).map(|i| b'0' + i).collect();
-                let raw = Raw::Bytes { prefix: Some(RawPrefix::new(prefix.clone())), bytes: body.clone() };
+                let raw = Raw::Bytes {
+                    prefix: Some(RawPrefix::new(prefix.clone())),
+                    bytes: body.clone(),
+                };
                 let mut out = Vec::new();
                 raw.write_base64(&mut out);
                 let whole = [prefix, body].concat();
-                assert_eq!(out, base64::engine::general_purpose::STANDARD.encode(&whole).into_bytes());
+                assert_eq!(
+                    out,
+                    base64::engine::general_purpose::STANDARD
+                        .encode(&whole)
+                        .into_bytes()
+                );
                 assert_eq!(raw.decoded(), whole);
             }
         }

@@ -115,8 +115,16 @@ fn flatten(key: String, value: serde_json::Value, out: &mut Vec<(String, serde_j
     }
 }
 
-fn set_field(ev: &mut Event, field: Field, key: &str, value: serde_json::Value) -> Result<(), JsonError> {
-    let bad = |reason: &str| JsonError::BadValue { key: key.to_owned(), reason: reason.to_owned() };
+fn set_field(
+    ev: &mut Event,
+    field: Field,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<(), JsonError> {
+    let bad = |reason: &str| JsonError::BadValue {
+        key: key.to_owned(),
+        reason: reason.to_owned(),
+    };
     let input = match &value {
         // IntelMQ ignores these values when a message is built.
         serde_json::Value::Null => return Ok(()),
@@ -168,7 +176,8 @@ mod tests {
 
     #[test]
     fn origin_survives() {
-        let line = r#"{"extra.origin.file": "a.csv", "extra.origin.line": 7, "source.ip": "192.0.2.1"}"#;
+        let line =
+            r#"{"extra.origin.file": "a.csv", "extra.origin.line": 7, "source.ip": "192.0.2.1"}"#;
         let ev = parse_event(line.as_bytes(), None).unwrap();
         assert_eq!(ev.origin().map(|o| (&*o.file, o.line)), Some(("a.csv", 7)));
         assert_eq!(round_trip(line), format!("{line}\n"));
@@ -189,9 +198,18 @@ mod tests {
             parse_event(br#"{"source.ip": "300.1.1.1"}"#, None),
             Err(JsonError::BadValue { .. })
         ));
-        assert!(matches!(parse_event(br#"{"source.nope": 1}"#, None), Err(JsonError::UnknownKey(_))));
-        assert!(matches!(parse_event(br#"[1]"#, None), Err(JsonError::NotAnObject)));
-        assert!(matches!(parse_event(br#"{"#, None), Err(JsonError::Syntax(_))));
+        assert!(matches!(
+            parse_event(br#"{"source.nope": 1}"#, None),
+            Err(JsonError::UnknownKey(_))
+        ));
+        assert!(matches!(
+            parse_event(br#"[1]"#, None),
+            Err(JsonError::NotAnObject)
+        ));
+        assert!(matches!(
+            parse_event(br#"{"#, None),
+            Err(JsonError::Syntax(_))
+        ));
         assert!(matches!(
             parse_event(br#"{"time.source": "2021-01-01 00:00:00"}"#, None),
             Err(JsonError::BadValue { .. })

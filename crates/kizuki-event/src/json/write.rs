@@ -223,10 +223,20 @@ pub fn escape_into(out: &mut Vec<u8>, s: &str) {
 /// notation (`1e+16`, `1.5e-07`) outside it.
 pub fn py_float_repr(f: f64) -> String {
     if !f.is_finite() {
-        return if f.is_nan() { "NaN".into() } else if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let mut buf = ryu::Buffer::new();
     let s = buf.format_finite(f);
@@ -322,6 +332,9 @@ mod tests {
     fn strings_escape_like_python() {
         let mut out = Vec::new();
         write_str(&mut out, "a\"b\\c\nd\x01é日本\u{2028}");
-        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\nd\\u0001é日本\u{2028}\"");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\\\"b\\\\c\\nd\\u0001é日本\u{2028}\""
+        );
     }
 }

@@ -61,7 +61,15 @@ fn civil_from_days(z: i64) -> (i32, u8, u8) {
 impl Civil {
     /// Midnight of a date.
     pub fn date(year: i32, month: u8, day: u8) -> Civil {
-        Civil { year, month, day, hour: 0, minute: 0, second: 0, micro: 0 }
+        Civil {
+            year,
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            micro: 0,
+        }
     }
 
     /// Whether every field is in range.

@@ -43,7 +43,9 @@ impl Timestamp {
 
     /// A timestamp from whole seconds since the epoch.
     pub fn from_unix(seconds: i64) -> Option<Timestamp> {
-        seconds.checked_mul(1_000_000).and_then(Timestamp::from_micros)
+        seconds
+            .checked_mul(1_000_000)
+            .and_then(Timestamp::from_micros)
     }
 
     /// Microseconds since the epoch.

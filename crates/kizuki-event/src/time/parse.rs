@@ -123,8 +123,7 @@ fn parse_offset(s: &str) -> Option<i32> {
         _ => return None,
     };
     let digits: Vec<u8> = b[1..].iter().copied().filter(|c| *c != b':').collect();
-    if !digits.iter().all(u8::is_ascii_digit) || b[1..].iter().filter(|c| **c == b':').count() > 1
-    {
+    if !digits.iter().all(u8::is_ascii_digit) || b[1..].iter().filter(|c| **c == b':').count() > 1 {
         return None;
     }
     let (h, m) = match digits.len() {
@@ -165,7 +164,13 @@ fn abbreviation_offset(word: &str) -> Option<i32> {
         "NZST" => h(12),
         "NZDT" => h(13),
         "EST" => h(-5),
-        "EDT" | "CDT" => Some(if word.eq_ignore_ascii_case("EDT") { -4 } else { -5 } * 3600),
+        "EDT" | "CDT" => Some(
+            if word.eq_ignore_ascii_case("EDT") {
+                -4
+            } else {
+                -5
+            } * 3600,
+        ),
         "CST" => h(-6),
         "MST" => h(-7),
         "MDT" => h(-6),
@@ -178,8 +183,9 @@ fn abbreviation_offset(word: &str) -> Option<i32> {
 }
 
 fn month_from_name(word: &str) -> Option<u8> {
-    const NAMES: [&str; 12] =
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const NAMES: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
     let lower = word.to_ascii_lowercase();
     if lower.len() < 3 {
         return None;
@@ -204,12 +210,20 @@ fn month_from_name(word: &str) -> Option<u8> {
     (lower.len() == 3 || lower == full || (lower == "sept" && pos == 9)).then_some(pos)
 }
 
+/// A weekday name or an abbreviation of at least three letters (`Thu`,
+/// `Thur`, `Thurs`, `Thursday`), which carry no information and are skipped.
 fn is_weekday(word: &str) -> bool {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    const FULL: [&str; 7] =
-        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    const FULL: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
     let lower = word.to_ascii_lowercase();
-    DAYS.contains(&lower.as_str()) || FULL.contains(&lower.as_str())
+    lower.len() >= 3 && FULL.iter().any(|d| d.starts_with(&lower))
 }
 
 /// An offset written in a time: `Z`, `UTC`, `+09:00`, `JST`, `UTC+9`.
@@ -222,7 +236,9 @@ fn zone_token(tok: &str) -> Option<i32> {
             && !rest.is_empty()
         {
             let b = rest.as_bytes();
-            if (b[0] == b'+' || b[0] == b'-') && b.len() <= 3 && b[1..].iter().all(u8::is_ascii_digit)
+            if (b[0] == b'+' || b[0] == b'-')
+                && b.len() <= 3
+                && b[1..].iter().all(u8::is_ascii_digit)
             {
                 let h: i32 = rest[1..].parse().ok()?;
                 return (h <= 14).then_some(if b[0] == b'-' { -h * 3600 } else { h * 3600 });
@@ -270,14 +286,22 @@ fn parse_clock(tok: &str) -> Option<(u8, u8, u8, u32)> {
             (num(whole.as_bytes())?, micro)
         }
     };
-    Some((num(h.as_bytes())? as u8, num(m.as_bytes())? as u8, sec as u8, micro))
+    Some((
+        num(h.as_bytes())? as u8,
+        num(m.as_bytes())? as u8,
+        sec as u8,
+        micro,
+    ))
 }
 
 /// Splits `2021-03-04T10:00:00+09:00` style text into date, clock and zone.
 fn split_iso(s: &str) -> Option<(&str, Option<&str>, Option<&str>)> {
     let b = s.as_bytes();
     // Date part: up to the first 'T', 't' or space.
-    let date_end = b.iter().position(|c| matches!(c, b'T' | b't' | b' ')).unwrap_or(b.len());
+    let date_end = b
+        .iter()
+        .position(|c| matches!(c, b'T' | b't' | b' '))
+        .unwrap_or(b.len());
     let date = &s[..date_end];
     let rest = s[date_end..].trim_start_matches(['T', 't', ' ']);
     if rest.is_empty() {
@@ -300,10 +324,20 @@ fn parse_ymd(date: &str) -> Option<(i32, u8, u8)> {
     let y = it.next()?;
     let m = it.next()?;
     let d = it.next()?;
-    if it.next().is_some() || y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
+    if it.next().is_some()
+        || y.len() != 4
+        || m.is_empty()
+        || m.len() > 2
+        || d.is_empty()
+        || d.len() > 2
+    {
         return None;
     }
-    Some((num(y.as_bytes())? as i32, num(m.as_bytes())? as u8, num(d.as_bytes())? as u8))
+    Some((
+        num(y.as_bytes())? as i32,
+        num(m.as_bytes())? as u8,
+        num(d.as_bytes())? as u8,
+    ))
 }
 
 /// `MM/DD/YYYY` (or `DD/MM/YYYY` when the first number cannot be a month),
@@ -314,7 +348,13 @@ fn parse_mdy(date: &str) -> Option<(i32, u8, u8)> {
     let a = it.next()?;
     let b = it.next()?;
     let y = it.next()?;
-    if it.next().is_some() || y.len() != 4 || a.is_empty() || a.len() > 2 || b.is_empty() || b.len() > 2 {
+    if it.next().is_some()
+        || y.len() != 4
+        || a.is_empty()
+        || a.len() > 2
+        || b.is_empty()
+        || b.len() > 2
+    {
         return None;
     }
     let (a, b) = (num(a.as_bytes())? as u8, num(b.as_bytes())? as u8);
@@ -343,13 +383,30 @@ fn parse_numeric(s: &str) -> Option<Result<Parsed, TimeError>> {
             // decides, and an unknown word makes the whole text unknown.
             let mut first = None;
             for tok in z.split_whitespace() {
-                let off = zone_token(tok)?;
+                let off = match zone_token(tok) {
+                    Some(off) => off,
+                    // Zones glued together: `Z+00:00`.
+                    None => {
+                        let i = tok.find(['+', '-']).filter(|i| *i > 0)?;
+                        let head = zone_token(&tok[..i])?;
+                        zone_token(&tok[i..])?;
+                        head
+                    }
+                };
                 first.get_or_insert(off);
             }
             first
         }
     };
-    let civil = Civil { year: y, month: mo, day: d, hour: h, minute: mi, second: sec, micro };
+    let civil = Civil {
+        year: y,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: sec,
+        micro,
+    };
     Some(Ok(Parsed { civil, offset }))
 }
 
@@ -361,7 +418,10 @@ fn parse_words(s: &str) -> Option<Result<Parsed, TimeError>> {
     let mut year = None;
     let mut clock = None;
     let mut offset = None;
-    for tok in s.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()) {
+    for tok in s
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+    {
         if let Some(m) = month_from_name(tok) {
             if month.replace(m).is_some() {
                 return None;
@@ -388,7 +448,15 @@ fn parse_words(s: &str) -> Option<Result<Parsed, TimeError>> {
     }
     let (month, day, year) = (month?, day?, year?);
     let (hour, minute, second, micro) = clock.unwrap_or((0, 0, 0, 0));
-    let civil = Civil { year, month, day, hour, minute, second, micro };
+    let civil = Civil {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        micro,
+    };
     Some(Ok(Parsed { civil, offset }))
 }
 
@@ -440,8 +508,23 @@ pub(super) fn parse_iso_strict(s: &str) -> Result<Timestamp, TimeError> {
         }
         _ => return Err(TimeError::Unrecognised(s.to_owned())),
     };
-    let civil = Civil { year: y, month: mo, day: d, hour: h, minute: mi, second: sec, micro };
-    finish(s, Parsed { civil, offset: Some(zone) }, None)
+    let civil = Civil {
+        year: y,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: sec,
+        micro,
+    };
+    finish(
+        s,
+        Parsed {
+            civil,
+            offset: Some(zone),
+        },
+        None,
+    )
 }
 
 /// Reads a time with an explicit format:
@@ -483,7 +566,8 @@ pub fn parse_with_format(s: &str, format: &str, zone: &Zone) -> Result<Timestamp
                 second: time.second() as u8,
                 micro: (time.subsec_nanosecond() / 1000) as u32,
             };
-            zone.to_timestamp(civil).ok_or_else(|| TimeError::OutOfRange(t.to_owned()))
+            zone.to_timestamp(civil)
+                .ok_or_else(|| TimeError::OutOfRange(t.to_owned()))
         }
     }
 }
@@ -502,7 +586,9 @@ fn parse_epoch(t: &str, scale: i64) -> Result<Timestamp, TimeError> {
     if !frac.bytes().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
-    let w: i64 = digits.parse().map_err(|_| TimeError::OutOfRange(t.to_owned()))?;
+    let w: i64 = digits
+        .parse()
+        .map_err(|_| TimeError::OutOfRange(t.to_owned()))?;
     // `scale` is microseconds per unit: 1e6 for seconds, 1e3 for milliseconds.
     let per_unit = scale;
     let mut f_micros = 0i64;
@@ -518,7 +604,8 @@ fn parse_epoch(t: &str, scale: i64) -> Result<Timestamp, TimeError> {
         .checked_mul(per_unit)
         .and_then(|x| x.checked_add(f_micros))
         .ok_or_else(|| TimeError::OutOfRange(t.to_owned()))?;
-    Timestamp::from_micros(if neg { -v } else { v }).ok_or_else(|| TimeError::OutOfRange(t.to_owned()))
+    Timestamp::from_micros(if neg { -v } else { v })
+        .ok_or_else(|| TimeError::OutOfRange(t.to_owned()))
 }
 
 #[cfg(test)]
@@ -526,7 +613,9 @@ mod tests {
     use super::*;
 
     fn iso(s: &str) -> String {
-        parse_lenient(s, Some(&Zone::Utc)).map(|t| t.to_iso()).unwrap_or_else(|e| format!("ERR {e}"))
+        parse_lenient(s, Some(&Zone::Utc))
+            .map(|t| t.to_iso())
+            .unwrap_or_else(|e| format!("ERR {e}"))
     }
 
     #[test]
@@ -535,22 +624,49 @@ mod tests {
         assert_eq!(iso("2021-03-04 00:00:00 UTC"), "2021-03-04T00:00:00+00:00");
         assert_eq!(iso("2021-03-04T00:00:00Z"), "2021-03-04T00:00:00+00:00");
         assert_eq!(iso("2021-03-04T00:00:00Z UTC"), "2021-03-04T00:00:00+00:00");
-        assert_eq!(iso("2021-03-04 00:00:00+09:00 UTC"), "2021-03-03T15:00:00+00:00");
-        assert_eq!(iso("2021-03-04 00:00:00.123 UTC"), "2021-03-04T00:00:00.123000+00:00");
+        assert_eq!(
+            iso("2021-03-04 00:00:00+09:00 UTC"),
+            "2021-03-03T15:00:00+00:00"
+        );
+        assert_eq!(
+            iso("2021-03-04 00:00:00.123 UTC"),
+            "2021-03-04T00:00:00.123000+00:00"
+        );
         assert_eq!(iso("2021/03/04 10:00 UTC"), "2021-03-04T10:00:00+00:00");
         assert_eq!(iso("03/04/2021 10:00:00 UTC"), "2021-03-04T10:00:00+00:00");
         assert_eq!(iso("2021-03-04 UTC"), "2021-03-04T00:00:00+00:00");
         assert_eq!(iso("Mar 4 2021 UTC"), "2021-03-04T00:00:00+00:00");
         assert_eq!(iso("Feb 23 2021 10:15:01 JST"), "2021-02-23T01:15:01+00:00");
         assert_eq!(iso("Tue Sep 13 16:24:27 2011"), "2011-09-13T16:24:27+00:00");
-        assert_eq!(iso("Mon, 22 Feb 2021 10:15:23 +0900"), "2021-02-22T01:15:23+00:00");
+        assert_eq!(
+            iso("Mon, 22 Feb 2021 10:15:23 +0900"),
+            "2021-02-22T01:15:23+00:00"
+        );
+        assert_eq!(
+            iso("Thur, 19 Apr 2018 13:32:41 GMT"),
+            "2018-04-19T13:32:41+00:00"
+        );
         assert_eq!(iso("2021-02-22T10:15:23+0900"), "2021-02-22T01:15:23+00:00");
-        assert_eq!(iso("2021-02-22 10:15:23 UTC+9"), "2021-02-22T01:15:23+00:00");
+        assert_eq!(
+            iso("2021-02-22 10:15:23 UTC+9"),
+            "2021-02-22T01:15:23+00:00"
+        );
+        assert_eq!(
+            iso("2021-03-27T00:00:00.521730Z+00:00"),
+            "2021-03-27T00:00:00.521730+00:00"
+        );
     }
 
     #[test]
     fn refuses_what_it_would_have_to_guess() {
-        for bad in ["", " UTC", "garbage UTC", "12 UTC", "2021 UTC", "x 2021-03-04 10:00:00 y"] {
+        for bad in [
+            "",
+            " UTC",
+            "garbage UTC",
+            "12 UTC",
+            "2021 UTC",
+            "x 2021-03-04 10:00:00 y",
+        ] {
             assert!(parse_lenient(bad, Some(&Zone::Utc)).is_err(), "{bad:?}");
         }
         assert!(matches!(
@@ -561,17 +677,24 @@ mod tests {
             parse_lenient("2021-03-04 25:00:00", Some(&Zone::Utc)),
             Err(TimeError::OutOfRange(_))
         ));
-        assert!(matches!(parse_lenient("2021-03-04 10:00", None), Err(TimeError::NoZone(_))));
+        assert!(matches!(
+            parse_lenient("2021-03-04 10:00", None),
+            Err(TimeError::NoZone(_))
+        ));
     }
 
     #[test]
     fn strict_iso_requires_a_zone() {
         assert_eq!(
-            Timestamp::parse_iso("2021-03-04T00:00:00+00:00").unwrap().to_iso(),
+            Timestamp::parse_iso("2021-03-04T00:00:00+00:00")
+                .unwrap()
+                .to_iso(),
             "2021-03-04T00:00:00+00:00"
         );
         assert_eq!(
-            Timestamp::parse_iso("2021-03-04T09:00:00+09:00").unwrap().to_iso(),
+            Timestamp::parse_iso("2021-03-04T09:00:00+09:00")
+                .unwrap()
+                .to_iso(),
             "2021-03-04T00:00:00+00:00"
         );
         assert!(Timestamp::parse_iso("2021-03-04T00:00:00").is_err());
@@ -601,19 +724,27 @@ mod tests {
     fn explicit_formats() {
         let z = Zone::parse("Asia/Tokyo").unwrap();
         assert_eq!(
-            parse_with_format("2021/02/22 10:15", "%Y/%m/%d %H:%M", &z).unwrap().to_iso(),
+            parse_with_format("2021/02/22 10:15", "%Y/%m/%d %H:%M", &z)
+                .unwrap()
+                .to_iso(),
             "2021-02-22T01:15:00+00:00"
         );
         assert_eq!(
-            parse_with_format("1614042902", "epoch", &z).unwrap().to_iso(),
+            parse_with_format("1614042902", "epoch", &z)
+                .unwrap()
+                .to_iso(),
             "2021-02-23T01:15:02+00:00"
         );
         assert_eq!(
-            parse_with_format("1614042902.5", "epoch", &z).unwrap().to_iso(),
+            parse_with_format("1614042902.5", "epoch", &z)
+                .unwrap()
+                .to_iso(),
             "2021-02-23T01:15:02.500000+00:00"
         );
         assert_eq!(
-            parse_with_format("1614042902123", "epoch_ms", &z).unwrap().to_iso(),
+            parse_with_format("1614042902123", "epoch_ms", &z)
+                .unwrap()
+                .to_iso(),
             "2021-02-23T01:15:02.123000+00:00"
         );
         assert!(parse_with_format("yesterday", "%Y-%m-%d", &z).is_err());

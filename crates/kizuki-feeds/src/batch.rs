@@ -1,0 +1,201 @@
+//! What readers produce: batches of events and rejected rows, in input order.
+
+use kizuki_event::{Event, Field, Input, Timestamp};
+use std::sync::Arc;
+
+/// A row that could not become an event. Nothing is dropped silently: every
+/// reject names its file, line and reason and keeps the raw row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reject {
+    /// The input's name.
+    pub file: Arc<str>,
+    /// The 1-based line the row starts on (0 when the input has no lines).
+    pub line: u64,
+    /// Why the row was refused.
+    pub reason: String,
+    /// The row as read, byte for byte.
+    pub raw: Vec<u8>,
+}
+
+/// A piece of a reader's output. Readers that work in parallel deliver
+/// batches in input order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Accepted events (empty when the context encodes them, see
+    /// [`ReadContext::encoder`]).
+    pub events: Vec<Event>,
+    /// Encoded events, when the context has an encoder.
+    pub encoded: Vec<u8>,
+    /// The number of accepted events in this batch.
+    pub accepted: u64,
+    /// Rejected rows.
+    pub rejects: Vec<Reject>,
+    /// Rows (records) read, accepted or not.
+    pub rows: u64,
+    /// Input bytes this batch covers, for progress reports.
+    pub bytes: u64,
+}
+
+/// An event encoder run on the reader's worker threads.
+pub type Encoder<'a> = dyn Fn(&Event, &mut Vec<u8>) + Sync + 'a;
+
+/// Settings every reader honours.
+#[derive(Clone)]
+pub struct ReadContext<'a> {
+    threads: usize,
+    encoder: Option<&'a Encoder<'a>>,
+    observation: Timestamp,
+    defaults: Arc<Vec<(Field, String)>>,
+}
+
+impl<'a> ReadContext<'a> {
+    /// A context that collects events on one thread, observed now.
+    pub fn new() -> ReadContext<'a> {
+        ReadContext {
+            threads: 1,
+            encoder: None,
+            observation: Timestamp::now(),
+            defaults: Arc::default(),
+        }
+    }
+
+    /// How many threads a reader may use. By default, one.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// Encodes each event on the thread that made it, into
+    /// [`Batch::encoded`], instead of collecting it in [`Batch::events`].
+    /// By default, events are collected.
+    pub fn encoder(mut self, enc: &'a Encoder<'a>) -> Self {
+        self.encoder = Some(enc);
+        self
+    }
+
+    /// The `time.observation` given to events that do not carry one. By
+    /// default, the time the context was made.
+    pub fn observation(mut self, t: Timestamp) -> Self {
+        self.observation = t;
+        self
+    }
+
+    /// Fields set on every event that does not already have them, like
+    /// IntelMQ's `default_fields` (e.g. `feed.provider`, `feed.code`). The
+    /// values are checked when they are applied. By default, none.
+    pub fn defaults(mut self, fields: Vec<(Field, String)>) -> Self {
+        self.defaults = Arc::new(fields);
+        self
+    }
+
+    /// The thread budget.
+    pub fn thread_count(&self) -> usize {
+        self.threads
+    }
+
+    /// The observation time.
+    pub fn observation_time(&self) -> Timestamp {
+        self.observation
+    }
+
+    /// Checks the default fields once, so a bad `--set` fails early.
+    pub fn check_defaults(&self) -> Result<(), String> {
+        let mut ev = Event::new();
+        for (f, v) in self.defaults.iter() {
+            ev.add(*f, Input::Str(v)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Applies the default fields and hands the event to the batch: encoded
+    /// (and the event cleared for reuse) or moved into the batch.
+    pub fn emit(&self, ev: &mut Event, batch: &mut Batch) {
+        for (f, v) in self.defaults.iter() {
+            if !ev.contains(*f) {
+                // Checked up front by check_defaults; a failure here cannot add.
+                let _ = ev.add(*f, Input::Str(v));
+            }
+        }
+        batch.accepted += 1;
+        match self.encoder {
+            Some(enc) => {
+                enc(ev, &mut batch.encoded);
+                ev.clear();
+            }
+            None => batch.events.push(std::mem::take(ev)),
+        }
+    }
+}
+
+impl Default for ReadContext<'_> {
+    fn default() -> Self {
+        ReadContext::new()
+    }
+}
+
+/// Runs `work` over `pieces` on up to `threads` threads and hands the results
+/// to `sink` in the pieces' order, holding at most a few results at a time.
+pub fn run_ordered<P, T>(
+    pieces: Vec<P>,
+    threads: usize,
+    work: &(dyn Fn(P) -> T + Sync),
+    sink: &mut dyn FnMut(T),
+) where
+    P: Send,
+    T: Send,
+{
+    if threads <= 1 || pieces.len() <= 1 {
+        for p in pieces {
+            sink(work(p));
+        }
+        return;
+    }
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, mpsc};
+    let total = pieces.len();
+    let queue = Mutex::new(pieces.into_iter().enumerate());
+    // Bounded so that fast workers cannot run far ahead of the writer.
+    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(threads * 2);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let queue = &queue;
+            s.spawn(move || {
+                loop {
+                    let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                    let Some((i, p)) = next else { break };
+                    if tx.send((i, work(p))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        for (i, t) in rx {
+            pending.insert(i, t);
+            while let Some(t) = pending.remove(&want) {
+                sink(t);
+                want += 1;
+            }
+        }
+        debug_assert_eq!(want, total);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordered_results_whatever_the_threads() {
+        for threads in [1, 2, 4] {
+            let mut got = Vec::new();
+            run_ordered((0..100).collect(), threads, &|i: u32| i * 2, &mut |v| {
+                got.push(v)
+            });
+            assert_eq!(got, (0..100).map(|i| i * 2).collect::<Vec<_>>());
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! CSV plumbing shared by the CSV readers: the header, the body split into
+//! pieces that parse independently, and records with their raw bytes and
+//! line numbers.
+//!
+//! Splitting: a piece boundary is a newline after an even number of quote
+//! characters, which is a record boundary in well-formed CSV. A malformed
+//! record (an odd number of quotes, e.g. a quote that never closes or a
+//! stray quote inside an unquoted field) can make that guess wrong, so each
+//! piece reports whether it met one; the caller then re-reads from that piece
+//! on in one go, which is always right.
+
+use memchr::{memchr_iter, memchr2_iter};
+use std::ops::Range;
+
+/// Python's whitespace for `str.strip()` on the ASCII range.
+fn is_py_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+/// The input as IntelMQ's CSV parsers see it: the UTF-8 byte order mark
+/// dropped, NUL bytes removed, surrounding white space trimmed.
+pub struct Cleaned<'a> {
+    /// The cleaned bytes.
+    pub data: std::borrow::Cow<'a, [u8]>,
+    /// Lines trimmed from the front, so that line numbers still point into
+    /// the original file.
+    pub skipped_lines: u64,
+    /// Whether the original ended with a line break: if not, the input may
+    /// have been cut off inside its last row.
+    pub terminated: bool,
+}
+
+/// Cleans an input, see [`Cleaned`].
+pub fn clean(data: &[u8]) -> Cleaned<'_> {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let start = data
+        .iter()
+        .position(|b| !is_py_space_byte(*b))
+        .unwrap_or(data.len());
+    let end = data
+        .iter()
+        .rposition(|b| !is_py_space_byte(*b))
+        .map_or(start, |i| i + 1);
+    let skipped_lines = memchr_iter(b'\n', &data[..start]).count() as u64;
+    let terminated = data[end..].iter().any(|b| *b == b'\n' || *b == b'\r');
+    let body = &data[start..end];
+    let data = if memchr::memchr(0, body).is_some() {
+        std::borrow::Cow::Owned(body.iter().copied().filter(|b| *b != 0).collect())
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    };
+    Cleaned {
+        data,
+        skipped_lines,
+        terminated,
+    }
+}
+
+/// The first line ending in the data (`\r\n`, `\n` or `\r`), as IntelMQ
+/// remembers it to rebuild a row's `raw`. `\r\n` when there is none.
+pub fn line_ending(data: &[u8]) -> &'static [u8] {
+    match memchr::memchr2(b'\n', b'\r', data) {
+        Some(i) if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') => b"\r\n",
+        Some(i) if data[i] == b'\r' => b"\r",
+        Some(_) => b"\n",
+        None => b"\r\n",
+    }
+}
+
+/// A CSV reader over bytes with the settings every kizuki CSV reader uses.
+pub fn reader(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(data)
+}
+
+/// The header record and where the body starts. `None` for empty data.
+pub fn header(data: &[u8], delimiter: u8) -> Option<(csv::ByteRecord, usize, u64)> {
+    let mut rdr = reader(data, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    match rdr.read_byte_record(&mut rec) {
+        Ok(true) => {
+            let pos = rdr.position();
+            Some((rec, pos.byte() as usize, pos.line() - 1))
+        }
+        _ => None,
+    }
+}
+
+/// A piece of the body: its byte range and the number of newlines before it
+/// in the body (so the first record's line is known).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// Byte range in the body.
+    pub range: Range<usize>,
+    /// Newlines in the body before `range.start`.
+    pub lines_before: u64,
+}
+
+/// Splits `body` into pieces of about `target` bytes at likely record
+/// boundaries (see the module notes).
+pub fn split(body: &[u8], target: usize) -> Vec<Piece> {
+    let target = target.max(1);
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut lines_before = 0u64;
+    let mut lines_in_piece = 0u64;
+    let mut in_quotes = false;
+    for i in memchr2_iter(b'"', b'\n', body) {
+        if body[i] == b'"' {
+            in_quotes = !in_quotes;
+            continue;
+        }
+        lines_in_piece += 1;
+        if !in_quotes && i + 1 - start >= target {
+            pieces.push(Piece {
+                range: start..i + 1,
+                lines_before,
+            });
+            lines_before += lines_in_piece;
+            lines_in_piece = 0;
+            start = i + 1;
+        }
+    }
+    if start < body.len() || pieces.is_empty() {
+        pieces.push(Piece {
+            range: start..body.len(),
+            lines_before,
+        });
+    }
+    pieces
+}
+
+/// One record of a piece, with the bytes it was made from.
+pub struct RawRecord<'a> {
+    /// The parsed fields (the buffer may be taken and given back).
+    pub record: &'a mut csv::ByteRecord,
+    /// The record's bytes without its line terminator.
+    pub raw: &'a [u8],
+    /// The 1-based line the record starts on, counted from the first line of
+    /// `data`.
+    pub line: u64,
+    /// Whether the record holds an odd number of quote characters: it is
+    /// malformed, and piece boundaries after it cannot be trusted.
+    pub odd_quotes: bool,
+    /// Where the record ends in `data`, terminator included.
+    pub end: usize,
+}
+
+/// What to do after a record.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Read the next record.
+    Continue,
+    /// Stop reading.
+    Stop,
+    /// Read again from the line after this record's first line (the record
+    /// was malformed and may have swallowed good rows).
+    Resync,
+}
+
+/// Reads the records of `data` (a body or a piece of one), calling `each`
+/// for every record.
+pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecord<'_>) -> Next) {
+    let mut base = 0usize;
+    let mut rec = csv::ByteRecord::new();
+    // Lines are counted here rather than taken from the csv crate, which
+    // counts a record's leading line terminators into the previous line.
+    let mut counted_to = 0usize;
+    let mut line_at = 1u64;
+    'restart: loop {
+        let mut rdr = reader(&data[base..], delimiter);
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                // The csv crate fails only on I/O (none for a slice), so
+                // anything else is the end of the data.
+                Ok(false) | Err(_) => break 'restart,
+            }
+            let end = base + rdr.position().byte() as usize;
+            let mut start = rec
+                .position()
+                .map_or(end, |p| base + p.byte() as usize)
+                .min(end);
+            while start < end && matches!(data[start], b'\n' | b'\r') {
+                start += 1;
+            }
+            if start >= counted_to {
+                line_at += memchr_iter(b'\n', &data[counted_to..start]).count() as u64;
+                counted_to = start;
+            }
+            let line = line_at;
+            let mut raw = &data[start..end];
+            while let [rest @ .., b'\n' | b'\r'] = raw {
+                raw = rest;
+            }
+            let odd_quotes = memchr_iter(b'"', raw).count() % 2 == 1;
+            match each(RawRecord {
+                record: &mut rec,
+                raw,
+                line,
+                odd_quotes,
+                end,
+            }) {
+                Next::Continue => {}
+                Next::Stop => break 'restart,
+                Next::Resync => {
+                    let Some(nl) = memchr::memchr2(b'\n', b'\r', raw) else {
+                        continue;
+                    };
+                    let mut next = start + nl + 1;
+                    if data[start + nl] == b'\r' && data.get(next) == Some(&b'\n') {
+                        next += 1;
+                    }
+                    base = next;
+                    continue 'restart;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_trims_like_python_strip() {
+        let c = clean(b"\xef\xbb\xbf\n\n a,b\n1,2\n\n");
+        assert_eq!(&*c.data, b"a,b\n1,2");
+        assert_eq!(c.skipped_lines, 2);
+        assert!(c.terminated);
+        let c = clean(b"a,\0b");
+        assert_eq!(&*c.data, b"a,b");
+        assert!(!c.terminated);
+    }
+
+    #[test]
+    fn line_endings() {
+        assert_eq!(line_ending(b"a\r\nb"), b"\r\n");
+        assert_eq!(line_ending(b"a\nb"), b"\n");
+        assert_eq!(line_ending(b"a"), b"\r\n");
+    }
+
+    #[test]
+    fn split_respects_quotes_and_counts_lines() {
+        let body = b"1,\"a\nb\"\n2,x\n3,y\n4,\"z\"\n";
+        let pieces = split(body, 1);
+        let ranges: Vec<_> = pieces
+            .iter()
+            .map(|p| (&body[p.range.clone()], p.lines_before))
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![
+                (&b"1,\"a\nb\"\n"[..], 0),
+                (&b"2,x\n"[..], 2),
+                (&b"3,y\n"[..], 3),
+                (&b"4,\"z\"\n"[..], 4)
+            ]
+        );
+        // Pieces cover the body exactly.
+        let big: Vec<u8> = (0..1000)
+            .flat_map(|i| format!("{i},\"v{i}\"\n").into_bytes())
+            .collect();
+        let pieces = split(&big, 100);
+        assert_eq!(pieces[0].range.start, 0);
+        assert_eq!(pieces.last().unwrap().range.end, big.len());
+        for w in pieces.windows(2) {
+            assert_eq!(w[0].range.end, w[1].range.start);
+        }
+    }
+
+    #[test]
+    fn records_carry_raw_bytes_and_lines() {
+        let data = b"a,\"b\nc\"\r\nd,e\n\nf,\"g";
+        let mut seen = Vec::new();
+        for_each_record(data, b',', |r| {
+            seen.push((r.record.len(), r.raw.to_vec(), r.line, r.odd_quotes));
+            Next::Continue
+        });
+        assert_eq!(
+            seen,
+            vec![
+                (2, b"a,\"b\nc\"".to_vec(), 1, false),
+                (2, b"d,e".to_vec(), 3, false),
+                (2, b"f,\"g".to_vec(), 5, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn resync_reads_swallowed_lines_again() {
+        let data = b"a,\"b\nc,d\ne,f\n";
+        let mut seen = Vec::new();
+        for_each_record(data, b',', |r| {
+            seen.push((r.raw.to_vec(), r.line));
+            if r.odd_quotes {
+                Next::Resync
+            } else {
+                Next::Continue
+            }
+        });
+        assert_eq!(
+            seen,
+            vec![
+                (b"a,\"b\nc,d\ne,f".to_vec(), 1),
+                (b"c,d".to_vec(), 2),
+                (b"e,f".to_vec(), 3)
+            ]
+        );
+    }
+}

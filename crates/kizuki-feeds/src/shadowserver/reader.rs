@@ -1,0 +1,386 @@
+//! The Shadowserver CSV reader: IntelMQ's Shadowserver parser, row for row.
+
+use super::builtin;
+use super::plan::{Added, ConstOp, Plan, PlanSettings, RowView, add_value, conv_reason, to_extra};
+use super::schema::{Schema, Target};
+use crate::batch::{Batch, ReadContext, Reject};
+use crate::csvdrive::{Body, RowHandler, RowRef, drive};
+use crate::input::Source;
+use crate::{FeedError, csvio};
+use compact_str::CompactString;
+use kizuki_event::{Event, ExtraValue, Field, Origin, Raw, Value};
+use std::sync::Arc;
+
+/// Reads Shadowserver CSV reports.
+///
+/// The mapping comes from Shadowserver's IntelMQ schema, or from kizuki's
+/// built-in mapping of the infected-system reports. The report type comes
+/// from the file name (`2021-02-22-event4_sinkhole-jp-geo.csv` or
+/// `event4_sinkhole.csv`) unless it is fixed with
+/// [`ShadowserverReader::report_type`].
+#[derive(Clone, Debug)]
+pub struct ShadowserverReader {
+    schema: Arc<Schema>,
+    report_type: Option<String>,
+    provider: String,
+    lenient_rows: bool,
+    full_raw: bool,
+    drop_empty_dates: bool,
+}
+
+impl Default for ShadowserverReader {
+    fn default() -> Self {
+        ShadowserverReader::new(Arc::new(builtin::schema()))
+    }
+}
+
+/// A row refused for a reason IntelMQ would also refuse it for.
+struct Refused(String);
+
+impl ShadowserverReader {
+    /// A reader with this schema.
+    pub fn new(schema: Arc<Schema>) -> ShadowserverReader {
+        ShadowserverReader {
+            schema,
+            report_type: None,
+            provider: "Shadowserver".into(),
+            lenient_rows: false,
+            full_raw: false,
+            drop_empty_dates: false,
+        }
+    }
+
+    /// Fixes the report type instead of reading it from the file name. By
+    /// default, the file name decides.
+    pub fn report_type(mut self, t: Option<String>) -> Self {
+        self.report_type = t;
+        self
+    }
+
+    /// The `feed.provider` of every event. By default, `Shadowserver`.
+    pub fn provider(mut self, p: impl Into<String>) -> Self {
+        self.provider = p.into();
+        self
+    }
+
+    /// Accepts rows with more fields than the header, quotes that never
+    /// close and a last row cut off mid-way, as IntelMQ does (surplus fields
+    /// are dropped, missing columns become `null` in `extra`). By default
+    /// such rows are refused with a reason, because a shifted or cut row maps
+    /// values to the wrong fields. Rows with fewer fields that end properly
+    /// are read either way: real reports leave out empty trailing columns.
+    pub fn lenient_rows(mut self, yes: bool) -> Self {
+        self.lenient_rows = yes;
+        self
+    }
+
+    /// Puts the whole record in `raw`. By default `raw` is what IntelMQ puts
+    /// there: the header and the last physical line of the record, which
+    /// loses the start of a record that spans lines.
+    pub fn full_raw(mut self, yes: bool) -> Self {
+        self.full_raw = yes;
+        self
+    }
+
+    /// Drops an empty value in a `convert_date_utc` column. By default it
+    /// becomes midnight of the observation day, as IntelMQ's fuzzy parser
+    /// turns it into midnight of the day it runs (a date nobody observed).
+    pub fn drop_empty_dates(mut self, yes: bool) -> Self {
+        self.drop_empty_dates = yes;
+        self
+    }
+
+    /// The schema in use.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The report type of a file name, as IntelMQ reads it:
+    /// `^(?:\d{4}-\d{2}-\d{2}-)?(\w+)(-\w+)*\.csv$`.
+    pub fn report_type_of(file_name: &str) -> Option<&str> {
+        let stem = file_name.strip_suffix(".csv")?;
+        let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+        let b = stem.as_bytes();
+        let rest = if b.len() > 11
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && b[5..7].iter().all(u8::is_ascii_digit)
+            && b[7] == b'-'
+            && b[8..10].iter().all(u8::is_ascii_digit)
+            && b[10] == b'-'
+            && stem[11..].split('-').all(word)
+        {
+            &stem[11..]
+        } else {
+            stem
+        };
+        let mut parts = rest.split('-');
+        let first = parts.next()?;
+        (word(first) && parts.all(word)).then_some(first)
+    }
+
+    /// Reads one input, handing batches to `sink` in order.
+    pub fn read(
+        &self,
+        src: &Source,
+        ctx: &ReadContext<'_>,
+        sink: &mut dyn FnMut(Batch),
+    ) -> Result<(), FeedError> {
+        let report_type = match &self.report_type {
+            Some(t) => t.clone(),
+            None => Self::report_type_of(&src.file_name)
+                .ok_or_else(|| FeedError::NoReportType {
+                    name: src.name.to_string(),
+                })?
+                .to_owned(),
+        };
+        let spec = self
+            .schema
+            .by_file_name(&report_type)
+            .or_else(|| self.schema.by_key_or_feed(&report_type))
+            .ok_or_else(|| FeedError::UnknownReportType {
+                name: src.name.to_string(),
+                report_type: report_type.clone(),
+                builtin: builtin::REPORT_TYPES.join(", "),
+            })?;
+
+        let cleaned = csvio::clean(&src.data);
+        let data = &cleaned.data;
+        let Some((header, body_start, header_lines)) = csvio::header(data, b',') else {
+            return Ok(());
+        };
+        let header: Vec<CompactString> = header
+            .iter()
+            .map(|h| CompactString::from(String::from_utf8_lossy(h)))
+            .collect();
+        let settings = PlanSettings {
+            provider: &self.provider,
+            observation: ctx.observation_time(),
+            line_ending: csvio::line_ending(data),
+            drop_empty_dates: self.drop_empty_dates,
+        };
+        let plan = Plan::new(spec, &header, &settings);
+        let body = Body {
+            name: &src.name,
+            data: &data[body_start..],
+            lines_before: cleaned.skipped_lines + header_lines,
+            delimiter: b',',
+            header_len: header.len(),
+            lenient_rows: self.lenient_rows,
+            terminated: cleaned.terminated,
+        };
+        let handler = Handler {
+            plan: &plan,
+            full_raw: self.full_raw,
+        };
+        drive(&body, &handler, ctx, sink);
+        Ok(())
+    }
+}
+
+struct Handler<'a> {
+    plan: &'a Plan,
+    full_raw: bool,
+}
+
+impl RowHandler for Handler<'_> {
+    type State = (Event, Vec<u8>);
+
+    fn state(&self) -> Self::State {
+        (Event::new(), Vec::new())
+    }
+
+    fn row(
+        &self,
+        st: &mut Self::State,
+        row: &RowRef<'_>,
+        batch: &mut Batch,
+        ctx: &ReadContext<'_>,
+    ) {
+        let (ev, remaining) = st;
+        ev.clear();
+        remaining.clear();
+        remaining.extend_from_slice(&self.plan.counts);
+        let view = RowView {
+            plan: self.plan,
+            record: row.record,
+        };
+        match self.fill(ev, remaining, &view, row) {
+            Ok(()) => {
+                ev.set_origin(Some(Origin::new(row.file.clone(), row.line)));
+                ctx.emit(ev, batch);
+            }
+            Err(Refused(reason)) => batch.rejects.push(Reject {
+                file: row.file.clone(),
+                line: row.line,
+                reason,
+                raw: row.raw.to_vec(),
+            }),
+        }
+    }
+}
+
+impl Handler<'_> {
+    /// IntelMQ's `ShadowserverParserBot.parse_line`.
+    fn fill(
+        &self,
+        ev: &mut Event,
+        remaining: &mut [u8],
+        view: &RowView<'_>,
+        row: &RowRef<'_>,
+    ) -> Result<(), Refused> {
+        let plan = self.plan;
+        for (f, v) in &plan.presets {
+            ev.set_checked(*f, v.clone());
+        }
+        for item in &plan.required {
+            let Some(col) = item.col else {
+                return Err(Refused(format!(
+                    "required column {:?} is not in the header (changed report format?)",
+                    item.column
+                )));
+            };
+            if remaining[col] == 0 {
+                remaining[col] += 1;
+            }
+            let Some(raw) = view.value(col) else { continue };
+            let value = match &item.conv {
+                Some(c) => c
+                    .apply(raw, view)
+                    .map_err(|e| Refused(conv_reason(&item.column, e)))?,
+                None => Some(super::convert::PyVal::Str(raw.into())),
+            };
+            let Some(value) = value else { continue };
+            match &item.target {
+                Target::Field(f) => match add_value(ev, *f, &value) {
+                    Added::Ok => {}
+                    Added::Invalid => {
+                        return Err(Refused(format!(
+                            "required column {:?}: {:?} is not a valid {}",
+                            item.column,
+                            raw,
+                            f.name()
+                        )));
+                    }
+                    Added::Exists => {
+                        return Err(Refused(format!("field {} is set twice", f.name())));
+                    }
+                },
+                Target::Extra(k) => ev.set_extra(k, to_extra(value)),
+                // IntelMQ only logs an unknown key here and moves on.
+                Target::ExtraSameName | Target::Ignore | Target::Unknown(_) => {}
+            }
+            remaining[col] -= 1;
+        }
+        for item in &plan.optional {
+            let Some(col) = item.col else { continue };
+            if remaining[col] == 0 {
+                remaining[col] += 1;
+            }
+            let Some(raw) = view.value(col) else {
+                remaining[col] -= 1;
+                continue;
+            };
+            let value = match &item.conv {
+                Some(super::convert::Conv::Unknown(_)) | None => {
+                    Some(super::convert::PyVal::Str(raw.into()))
+                }
+                Some(c) => c
+                    .apply(raw, view)
+                    .map_err(|e| Refused(conv_reason(&item.column, e)))?,
+            };
+            let Some(value) = value else {
+                remaining[col] -= 1;
+                continue;
+            };
+            match &item.target {
+                Target::ExtraSameName => ev.set_extra(&item.column, to_extra(value)),
+                Target::Extra(k) => ev.set_extra(k, to_extra(value)),
+                Target::Ignore => {}
+                Target::Field(f) => match add_value(ev, *f, &value) {
+                    Added::Ok => {}
+                    // The column stays and ends up in extra.
+                    Added::Invalid => continue,
+                    Added::Exists => {
+                        return Err(Refused(format!("field {} is set twice", f.name())));
+                    }
+                },
+                Target::Unknown(key) => {
+                    // IntelMQ checks for empty markers before the key.
+                    if !matches!(&value, super::convert::PyVal::Str(s) if matches!(&**s, "" | "-" | "N/A"))
+                    {
+                        ev.set_extra(key, to_extra(value));
+                    }
+                }
+            }
+            remaining[col] -= 1;
+        }
+        for op in &plan.constants {
+            match op {
+                ConstOp::Set(f, v) => ev.set_checked(*f, v.clone()),
+                ConstOp::Delete(f) => {
+                    ev.remove(*f);
+                }
+                ConstOp::Extra(k, v) => ev.set_extra(k, v.clone()),
+                ConstOp::Fail(reason) => return Err(Refused(reason.clone())),
+            }
+        }
+        ev.set_checked(Field::Raw, Value::Raw(Box::new(self.raw_of(row.raw))));
+        for (i, name) in plan.names.iter().enumerate() {
+            if remaining[i] == 0 {
+                continue;
+            }
+            match view.value(i) {
+                Some("") => {}
+                Some(v) => ev.set_extra(name, ExtraValue::Str(v.into())),
+                None => ev.set_extra(name, ExtraValue::Null),
+            }
+        }
+        Ok(())
+    }
+
+    /// IntelMQ's `recover_line_csv_dict`: the quoted header, the line ending,
+    /// and the last physical line of the record, stripped at the end.
+    fn raw_of(&self, record: &[u8]) -> Raw {
+        let line = if self.full_raw {
+            record
+        } else {
+            match memchr::memrchr2(b'\n', b'\r', record) {
+                Some(i) => &record[i + 1..],
+                None => record,
+            }
+        };
+        let line = match std::str::from_utf8(line) {
+            Ok(s) => s
+                .trim_end_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+                .as_bytes(),
+            Err(_) => line,
+        };
+        Raw::Bytes {
+            prefix: Some(self.plan.raw_prefix.clone()),
+            bytes: line.to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_type_from_file_names() {
+        let t = ShadowserverReader::report_type_of;
+        assert_eq!(
+            t("2021-02-22-event4_sinkhole-jp-geo.csv"),
+            Some("event4_sinkhole")
+        );
+        assert_eq!(
+            t("2021-02-22-event4_sinkhole_http-org.csv"),
+            Some("event4_sinkhole_http")
+        );
+        assert_eq!(t("event4_sinkhole.csv"), Some("event4_sinkhole"));
+        assert_eq!(t("scan_http-x.csv"), Some("scan_http"));
+        assert_eq!(t("event4 sinkhole.csv"), None);
+        assert_eq!(t("event4_sinkhole.txt"), None);
+    }
+}
