@@ -1,20 +1,39 @@
-//! The formats kizuki reads, and one reader type over all of them.
+//! The formats kizuki reads, how an input's format is told, and one reader
+//! over all of them.
 
 use crate::FeedError;
 use crate::batch::{Batch, ReadContext};
+use crate::feodo::FeodoReader;
+use crate::generic::GenericCsvReader;
 use crate::input::Source;
+use crate::intelmq::IntelmqReader;
 use crate::shadowserver::ShadowserverReader;
+use crate::xarf::XarfReader;
 
 /// An input format.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Shadowserver CSV reports.
     Shadowserver,
+    /// abuse.ch Feodo Tracker blocklists (CSV or JSON).
+    Feodo,
+    /// X-ARF reports (v4 JSON, legacy mail or YAML).
+    Xarf,
+    /// IntelMQ JSON lines (also kizuki's own event files).
+    Intelmq,
+    /// Any delimited file, with a mapping file.
+    Csv,
 }
 
 impl Format {
     /// Every format, with its name.
-    pub const ALL: &'static [(Format, &'static str)] = &[(Format::Shadowserver, "shadowserver")];
+    pub const ALL: &'static [(Format, &'static str)] = &[
+        (Format::Shadowserver, "shadowserver"),
+        (Format::Feodo, "feodo"),
+        (Format::Xarf, "xarf"),
+        (Format::Intelmq, "intelmq"),
+        (Format::Csv, "csv"),
+    ];
 
     /// A format by name.
     pub fn from_name(name: &str) -> Result<Format, FeedError> {
@@ -46,19 +65,62 @@ impl Format {
     }
 }
 
-/// A configured reader for one format.
-#[derive(Clone, Debug)]
-pub enum Reader {
-    /// Shadowserver CSV.
-    Shadowserver(ShadowserverReader),
+/// Every reader, configured, with the format chosen per input: fixed, or
+/// told from the file name and content.
+#[derive(Clone, Debug, Default)]
+pub struct Reader {
+    fixed: Option<Format>,
+    /// The Shadowserver reader (its schema, report type and options).
+    pub shadowserver: ShadowserverReader,
+    /// The Feodo Tracker reader.
+    pub feodo: FeodoReader,
+    /// The X-ARF reader.
+    pub xarf: XarfReader,
+    /// The IntelMQ JSON lines reader.
+    pub intelmq: IntelmqReader,
+    /// The generic CSV reader, when a mapping was given.
+    pub generic: Option<GenericCsvReader>,
 }
 
 impl Reader {
-    /// A reader with default settings.
+    /// A reader that always reads `format`, with default settings.
     pub fn new(format: Format) -> Reader {
-        match format {
-            Format::Shadowserver => Reader::Shadowserver(ShadowserverReader::default()),
+        Reader {
+            fixed: Some(format),
+            ..Reader::default()
         }
+    }
+
+    /// A reader that tells the format of each input (see [`Reader::detect`]).
+    pub fn auto() -> Reader {
+        Reader::default()
+    }
+
+    /// Fixes the format. By default it is told per input.
+    pub fn format(mut self, f: Option<Format>) -> Self {
+        self.fixed = f;
+        self
+    }
+
+    /// The format of an input: the fixed one, else a generic mapping if one
+    /// was given, else told from the file name (Shadowserver's
+    /// `YYYY-MM-DD-<type>-….csv`) and the first bytes.
+    pub fn detect(&self, src: &Source) -> Result<Format, FeedError> {
+        if let Some(f) = self.fixed {
+            return Ok(f);
+        }
+        if self.generic.is_some() {
+            return Ok(Format::Csv);
+        }
+        if let Some(t) = ShadowserverReader::report_type_of(&src.file_name)
+            && self.shadowserver.schema().by_file_name(t).is_some()
+        {
+            return Ok(Format::Shadowserver);
+        }
+        sniff(&src.data).ok_or_else(|| FeedError::UnknownFormat {
+            name: src.name.to_string(),
+            known: Format::names(),
+        })
     }
 
     /// Reads one input, handing batches to `sink` in input order.
@@ -67,9 +129,91 @@ impl Reader {
         src: &Source,
         ctx: &ReadContext<'_>,
         sink: &mut dyn FnMut(Batch),
-    ) -> Result<(), FeedError> {
-        match self {
-            Reader::Shadowserver(r) => r.read(src, ctx, sink),
+    ) -> Result<Format, FeedError> {
+        let f = self.detect(src)?;
+        match f {
+            Format::Shadowserver => self.shadowserver.read(src, ctx, sink)?,
+            Format::Feodo => self.feodo.read(src, ctx, sink)?,
+            Format::Xarf => self.xarf.read(src, ctx, sink)?,
+            Format::Intelmq => self.intelmq.read(src, ctx, sink)?,
+            Format::Csv => match &self.generic {
+                Some(g) => g.read(src, ctx, sink)?,
+                None => {
+                    return Err(FeedError::config(
+                        src.name.to_string(),
+                        "the csv format needs a mapping file (--mapping FILE); see examples/mappings/",
+                    ));
+                }
+            },
         }
+        Ok(f)
+    }
+}
+
+/// Tells a format from the first bytes.
+fn sniff(data: &[u8]) -> Option<Format> {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let head = &data[..data.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start();
+    let has = |s: &str| text.contains(s);
+    if t.starts_with('{') {
+        return Some(if has("\"xarf_version\"") {
+            Format::Xarf
+        } else {
+            Format::Intelmq
+        });
+    }
+    if t.starts_with('[') {
+        return if has("\"xarf_version\"") {
+            Some(Format::Xarf)
+        } else if has("\"ip_address\"") {
+            Some(Format::Feodo)
+        } else {
+            None
+        };
+    }
+    if (t.starts_with('#') && (has("Feodo") || has("first_seen")))
+        || t.starts_with("\"first_seen_utc\"")
+    {
+        return Some(Format::Feodo);
+    }
+    let first = t.lines().next().unwrap_or("");
+    let header_like = first.split_once(':').is_some_and(|(k, _)| {
+        !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    });
+    if header_like && (has("X-XARF") || has("X-ARF") || has("Report-Type") || has("xarf_version")) {
+        return Some(Format::Xarf);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(
+            sniff(b"{\"source.ip\": \"192.0.2.1\"}\n"),
+            Some(Format::Intelmq)
+        );
+        assert_eq!(
+            sniff(b"{\n \"xarf_version\": \"4.0.0\"}"),
+            Some(Format::Xarf)
+        );
+        assert_eq!(
+            sniff(b"[{\"ip_address\": \"1.2.3.4\"}]"),
+            Some(Format::Feodo)
+        );
+        assert_eq!(
+            sniff(b"####\n# abuse.ch Feodo Tracker\n"),
+            Some(Format::Feodo)
+        );
+        assert_eq!(
+            sniff(b"From: a@b\nX-XARF: PLAIN\n\nbody"),
+            Some(Format::Xarf)
+        );
+        assert_eq!(sniff(b"ip,timestamp\n1.2.3.4,x\n"), None);
     }
 }

@@ -26,9 +26,13 @@ mod batch;
 mod csvdrive;
 mod csvio;
 mod error;
+pub mod feodo;
 mod format;
+pub mod generic;
 pub mod input;
+pub mod intelmq;
 pub mod shadowserver;
+pub mod xarf;
 
 pub use batch::{Batch, Encoder, ReadContext, Reject, run_ordered};
 pub use error::FeedError;

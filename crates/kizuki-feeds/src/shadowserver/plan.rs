@@ -46,8 +46,6 @@ pub(crate) struct Plan {
     pub presets: Vec<(Field, Value)>,
     /// The rebuilt header IntelMQ puts in front of each row's `raw`.
     pub raw_prefix: Arc<RawPrefix>,
-    /// Optional columns of the mapping that the header lacks.
-    pub missing_optional: Vec<String>,
     /// What an empty `convert_date_utc` value becomes.
     pub empty_date: Option<Timestamp>,
 }
@@ -92,12 +90,9 @@ impl Plan {
                 .collect()
         };
         let required = resolve(&spec.required);
+        // Optional columns the header lacks are skipped: older reports have
+        // fewer columns.
         let optional = resolve(&spec.optional);
-        let missing_optional = optional
-            .iter()
-            .filter(|i| i.col.is_none())
-            .map(|i| i.column.clone())
-            .collect();
 
         let constants = spec.constants.iter().map(|(k, v)| const_op(k, v)).collect();
 
@@ -134,7 +129,6 @@ impl Plan {
             constants,
             presets,
             raw_prefix: RawPrefix::new(prefix),
-            missing_optional,
             empty_date: (!s.drop_empty_dates)
                 .then(|| {
                     Timestamp::from_micros(
