@@ -32,6 +32,7 @@ pub mod generic;
 pub mod input;
 pub mod intelmq;
 pub mod shadowserver;
+pub mod synth;
 pub mod xarf;
 
 pub use batch::{Batch, Encoder, ReadContext, Reject, run_ordered};

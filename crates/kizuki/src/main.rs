@@ -1,1 +1,68 @@
-fn main() {}
+//! The `kizuki` command: one binary, one subcommand per stage.
+
+mod cli;
+mod cmd;
+mod config;
+mod output;
+
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Settings every subcommand sees.
+pub struct Global {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The configuration file's contents.
+    pub config: config::Config,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KIZUKI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    let config = config::Config::load(cli.config.as_deref())?;
+    let data_dir = cli
+        .data_dir
+        .clone()
+        .or_else(|| config.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("kizuki-data"));
+    let g = Global {
+        data_dir,
+        config,
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        cli::Command::Ingest(a) => cmd::ingest::run(a, &g),
+        cli::Command::Gen(cli::GenCommand::Feed(a)) => {
+            cmd::synth::feed(a).map(|()| ExitCode::SUCCESS)
+        }
+        cli::Command::Bench(cli::BenchCommand::Ingest(a)) => {
+            cmd::bench::ingest(a).map(|()| ExitCode::SUCCESS)
+        }
+        cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
+    }
+}

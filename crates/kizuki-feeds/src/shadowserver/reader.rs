@@ -90,6 +90,14 @@ impl ShadowserverReader {
         self
     }
 
+    /// The report type an input is read as: the fixed one, else the one in
+    /// its file name.
+    pub fn report_type_for<'a>(&'a self, file_name: &'a str) -> Option<&'a str> {
+        self.report_type
+            .as_deref()
+            .or_else(|| Self::report_type_of(file_name))
+    }
+
     /// The schema in use.
     pub fn schema(&self) -> &Schema {
         &self.schema

@@ -1,0 +1,231 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// kizuki: gets "a machine behind this address talked to a botnet at this
+/// time" from whoever saw it to whoever can clean the machine.
+#[derive(Debug, Parser)]
+#[command(name = "kizuki", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Where the store and the indexes live.
+    #[arg(long, global = true, env = "KIZUKI_DATA", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The configuration file (default: kizuki.toml in the working
+    /// directory, when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr; no summary, no progress bar.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read feed files into normalized events (IntelMQ JSON lines).
+    Ingest(IngestArgs),
+    /// Write synthetic data for tests and benchmarks.
+    #[command(subcommand)]
+    Gen(GenCommand),
+    /// Measure a stage and print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Run the whole chain on built-in sample data.
+    Demo(DemoArgs),
+}
+
+/// `kizuki ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input files (gzip and zip are read transparently).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Where accepted events go (`-` for standard output).
+    #[arg(long, short, value_name = "OUT.jsonl")]
+    pub out: PathBuf,
+
+    /// Where refused rows go, with file, line, reason and the raw row
+    /// (default: OUT.rejects.jsonl, written only when a row is refused).
+    #[arg(long, value_name = "REJECTS.jsonl")]
+    pub rejects: Option<PathBuf>,
+
+    /// The input format: shadowserver, feodo, xarf, intelmq or csv (default:
+    /// told from each file's name and content).
+    #[arg(long, short, value_name = "F")]
+    pub format: Option<String>,
+
+    /// The Shadowserver report type (default: from the file name, e.g.
+    /// 2021-02-22-event4_sinkhole-jp-geo.csv).
+    #[arg(long, value_name = "T")]
+    pub report_type: Option<String>,
+
+    /// Shadowserver's IntelMQ schema (intelmq.json), for all 170 report
+    /// types (default: the built-in mapping of the infected-system reports).
+    #[arg(long, value_name = "PATH")]
+    pub schema: Option<PathBuf>,
+
+    /// A mapping file for the csv format (see examples/mappings/).
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+
+    /// The zone of times without one, for the csv format (e.g. Asia/Tokyo).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Set a field on every event that lacks it, e.g. --set feed.code=jp-npa.
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+
+    /// time.observation for every event (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub observation_time: Option<String>,
+
+    /// Threads to read with (default: every core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Leave out extra.origin.file / extra.origin.line, for output that
+    /// matches IntelMQ's key for key.
+    #[arg(long)]
+    pub no_origin: bool,
+
+    /// Accept rows with surplus fields, unclosed quotes and a cut-off last
+    /// row, as IntelMQ does.
+    #[arg(long)]
+    pub lenient_rows: bool,
+
+    /// Put the whole record in raw (IntelMQ keeps only its last line).
+    #[arg(long)]
+    pub full_raw: bool,
+
+    /// Drop empty convert_date_utc values (IntelMQ makes them today's date).
+    #[arg(long)]
+    pub drop_empty_dates: bool,
+}
+
+/// `kizuki gen …`.
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// A synthetic feed: Shadowserver sinkhole reports, Feodo Tracker lists
+    /// or ip,timestamp lists.
+    Feed(GenFeedArgs),
+}
+
+/// `kizuki gen feed`.
+#[derive(Debug, Args)]
+pub struct GenFeedArgs {
+    /// event4_sinkhole, event4_sinkhole_http, event6_sinkhole, feodo,
+    /// feodo-json or ip-list.
+    #[arg(long = "type", value_name = "T")]
+    pub kind: String,
+
+    /// Rows to write.
+    #[arg(long, default_value_t = 1000)]
+    pub rows: u64,
+
+    /// Random seed; the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// The first day, YYYY-MM-DD.
+    #[arg(long, default_value = "2021-02-22")]
+    pub start: String,
+
+    /// Days the observations span.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
+
+    /// Share of rows about Emotet.
+    #[arg(long, default_value_t = 0.2)]
+    pub emotet_share: f64,
+
+    /// Share of deliberately broken rows.
+    #[arg(long, default_value_t = 0.0)]
+    pub bad_share: f64,
+
+    /// Output file (default: standard output). Use --out-dir to get the
+    /// file name a reader recognises.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+
+    /// Write into this directory under the conventional file name.
+    #[arg(long, conflicts_with = "out")]
+    pub out_dir: Option<PathBuf>,
+}
+
+/// `kizuki bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Rows per second of the Shadowserver reader, against the csv crate
+    /// alone (and IntelMQ when --intelmq-python is given).
+    Ingest(BenchIngestArgs),
+}
+
+/// `kizuki bench ingest`.
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Rows per report type.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+
+    /// Report types to measure.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "event4_sinkhole,event4_sinkhole_http"
+    )]
+    pub types: Vec<String>,
+
+    /// Where the generated inputs are kept between runs (default: a
+    /// directory under the system's temporary directory).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+
+    /// Runs per measurement; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+
+    /// Threads for the parallel run (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// A Python with IntelMQ 3.5.0 installed (see bench/README.md): runs
+    /// IntelMQ's parser on the same rows for the baseline.
+    #[arg(long, value_name = "PYTHON")]
+    pub intelmq_python: Option<PathBuf>,
+
+    /// Rows IntelMQ parses (it takes minutes per million).
+    #[arg(long, default_value_t = 100_000)]
+    pub intelmq_rows: u64,
+
+    /// Shadowserver's schema for IntelMQ.
+    #[arg(
+        long,
+        default_value = "../shared/samples/shadowserver/intelmq-schema.json"
+    )]
+    pub intelmq_schema: PathBuf,
+}
+
+/// `kizuki demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Rows of synthetic sinkhole data.
+    #[arg(long, default_value_t = 5000)]
+    pub rows: u64,
+
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 2021)]
+    pub seed: u64,
+}

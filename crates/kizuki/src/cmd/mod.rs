@@ -1,0 +1,7 @@
+//! One module per subcommand; each parses nothing and prints only what the
+//! user asked for.
+
+pub mod bench;
+pub mod demo;
+pub mod ingest;
+pub mod synth;

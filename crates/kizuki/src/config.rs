@@ -1,0 +1,55 @@
+//! `kizuki.toml`: settings shared by the subcommands. Command-line flags win
+//! over the file, the file over the defaults. `examples/kizuki.toml` shows
+//! every key.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the store and the indexes live. By default, `./kizuki-data`.
+    pub data_dir: Option<PathBuf>,
+    /// Settings of `kizuki ingest`.
+    #[serde(default)]
+    pub ingest: IngestConfig,
+}
+
+/// `[ingest]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Shadowserver's schema file. By default, the built-in mapping.
+    pub schema: Option<PathBuf>,
+    /// Threads to read with. By default, every core.
+    pub threads: Option<usize>,
+    /// Fields set on every event that lacks them (`"feed.code" = "jp"`).
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+impl Config {
+    /// Loads the file given, or `kizuki.toml` in the working directory when
+    /// it exists, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (path, must_exist) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => (PathBuf::from("kizuki.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read the configuration {}", path.display()));
+            }
+        };
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid kizuki configuration", path.display()))
+    }
+}
