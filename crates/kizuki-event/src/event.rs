@@ -43,9 +43,14 @@ impl Origin {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     values: Box<[Option<Value>; FIELD_COUNT]>,
+    /// Bit `i` is set when field `i` holds a value, so clearing and walking
+    /// the fields touch only what is there.
+    set: u128,
     extra: Extra,
     origin: Option<Origin>,
 }
+
+const _: () = assert!(FIELD_COUNT <= 128, "the field mask is a u128");
 
 impl Default for Event {
     fn default() -> Self {
@@ -68,6 +73,7 @@ impl Event {
     pub fn new() -> Event {
         Event {
             values: Box::new([const { None }; FIELD_COUNT]),
+            set: 0,
             extra: Extra::default(),
             origin: None,
         }
@@ -75,11 +81,20 @@ impl Event {
 
     /// Empties the event, keeping its allocations.
     pub fn clear(&mut self) {
-        for v in self.values.iter_mut() {
-            *v = None;
+        let mut bits = self.set;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            self.values[i] = None;
+            bits &= bits - 1;
         }
+        self.set = 0;
         self.extra.clear();
         self.origin = None;
+    }
+
+    fn store(&mut self, field: Field, v: Value) {
+        self.values[field.index()] = Some(v);
+        self.set |= 1u128 << field.index();
     }
 
     /// The value of a field.
@@ -99,18 +114,19 @@ impl Event {
             .rule()
             .sanitize(input)
             .map_err(|Invalid { reason }| FieldError { field, reason })?;
-        self.values[field.index()] = Some(v);
+        self.store(field, v);
         Ok(())
     }
 
     /// Stores a value already produced by this field's rule (e.g. one taken
     /// from another event).
     pub fn set_checked(&mut self, field: Field, value: Value) {
-        self.values[field.index()] = Some(value);
+        self.store(field, value);
     }
 
     /// Removes a field's value.
     pub fn remove(&mut self, field: Field) -> Option<Value> {
+        self.set &= !(1u128 << field.index());
         self.values[field.index()].take()
     }
 
@@ -123,14 +139,14 @@ impl Event {
                 reason: "not an IP address",
             });
         }
-        self.values[field.index()] = Some(Value::Ip(ip));
+        self.store(field, Value::Ip(ip));
         Ok(())
     }
 
     /// Stores a time in a time field.
     pub fn set_time(&mut self, field: Field, t: Timestamp) -> Result<(), FieldError> {
         self.check_kind(field, crate::Rule::DateTime)?;
-        self.values[field.index()] = Some(Value::Time(t));
+        self.store(field, Value::Time(t));
         Ok(())
     }
 

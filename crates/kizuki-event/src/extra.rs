@@ -84,6 +84,10 @@ pub struct Extra {
 impl Extra {
     /// Sets `extra.<key>`, replacing an earlier value.
     pub fn insert(&mut self, key: &str, value: ExtraValue) {
+        if self.entries.last().is_none_or(|(k, _)| k.as_str() < key) {
+            self.entries.push((key.into(), value));
+            return;
+        }
         match self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
             Ok(i) => self.entries[i].1 = value,
             Err(i) => self.entries.insert(i, (key.into(), value)),

@@ -29,6 +29,12 @@ macro_rules! fields {
                 match self { $(Field::$variant => $key),* }
             }
 
+            /// The key as it opens a JSON member: `"source.ip": `. Keys need
+            /// no escaping, so the writer copies these bytes as they are.
+            pub(crate) const fn json_key(self) -> &'static str {
+                match self { $(Field::$variant => concat!("\"", $key, "\": ")),* }
+            }
+
             /// How values of this field are cleaned and checked.
             pub const fn rule(self) -> Rule {
                 match self { $(Field::$variant => Rule::$rule),* }

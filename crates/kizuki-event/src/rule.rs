@@ -120,8 +120,14 @@ fn is_py_space(c: char) -> bool {
 }
 
 /// Python's `str.strip()`.
+#[inline]
 pub(crate) fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
+    let b = s.as_bytes();
+    // Most values have nothing to strip: look at the two ends first.
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if *f > b' ' && *f < 0x80 && *l > b' ' && *l < 0x80 => s,
+        _ => s.trim_matches(is_py_space),
+    }
 }
 
 fn is_printable_ascii(s: &str) -> bool {
@@ -205,6 +211,10 @@ fn sanitize_ip(input: Input<'_>) -> Option<IpAddr> {
         Input::Int(i) => int_to_ip(i128::from(i))?,
         Input::Str(s) => {
             let t = py_strip(s);
+            // The common case: a dotted quad.
+            if let Some(v4) = parse_dotted_quad(t.as_bytes()) {
+                return Some(IpAddr::V4(v4));
+            }
             if let Some(i) = py_int(t).filter(|i| i.to_string() == t) {
                 int_to_ip(i128::from(i))?
             } else if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
@@ -229,6 +239,37 @@ fn sanitize_ip(input: Input<'_>) -> Option<IpAddr> {
         _ => return None,
     };
     Some(ip)
+}
+
+/// A strict dotted quad (`192.0.2.1`; no leading zeros, as Python and Rust
+/// require), without the general parser's overhead. `None` sends the text
+/// the general way.
+fn parse_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, o) in octets.iter_mut().enumerate() {
+        let start = i;
+        let mut v: u32 = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            v = v * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || len > 3 || v > 255 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *o = v as u8;
+        if n < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(octets))
 }
 
 fn int_to_ip(i: i128) -> Option<IpAddr> {
@@ -321,11 +362,17 @@ fn sanitize_fqdn(input: Input<'_>) -> Result<CompactString, Invalid> {
 fn lower_text(input: Input<'_>) -> Result<CompactString, Invalid> {
     match input {
         Input::Str(s) => {
-            let v = py_strip(s).to_lowercase();
-            if v.is_empty() {
-                Err(invalid("empty value"))
+            let t = py_strip(s);
+            if t.is_empty() {
+                return Err(invalid("empty value"));
+            }
+            // ASCII needs no Unicode case mapping and no new String.
+            if t.is_ascii() {
+                let mut v = CompactString::from(t);
+                v.make_ascii_lowercase();
+                Ok(v)
             } else {
-                Ok(v.into())
+                Ok(t.to_lowercase().into())
             }
         }
         _ => Err(invalid("not text")),
@@ -349,13 +396,18 @@ impl Rule {
     pub fn sanitize(self, input: Input<'_>) -> Result<Value, Invalid> {
         match self {
             Rule::String | Rule::FeedCode | Rule::AsciiString | Rule::Hash => {
-                let text = py_str(input).ok_or(invalid("empty value"))?;
-                let v = py_strip(&text);
+                let v = match input {
+                    Input::Str(s) => py_strip(s).into(),
+                    other => {
+                        let text = py_str(other).ok_or(invalid("empty value"))?;
+                        CompactString::from(py_strip(&text))
+                    }
+                };
                 if v.is_empty() {
                     return Err(invalid("empty value"));
                 }
-                self.check_text(v)?;
-                Ok(Value::Str(v.into()))
+                self.check_text(&v)?;
+                Ok(Value::Str(v))
             }
             Rule::Lower | Rule::MalwareName | Rule::Application | Rule::Uuid => {
                 let v = lower_text(input)?;
@@ -375,9 +427,16 @@ impl Rule {
             }
             Rule::CountryCode | Rule::EventHash => match input {
                 Input::Str(s) => {
-                    let v = py_strip(s).to_uppercase();
+                    let t = py_strip(s);
+                    let v: CompactString = if t.is_ascii() {
+                        let mut v = CompactString::from(t);
+                        v.make_ascii_uppercase();
+                        v
+                    } else {
+                        t.to_uppercase().into()
+                    };
                     self.check_text(&v)?;
-                    Ok(Value::Str(v.into()))
+                    Ok(Value::Str(v))
                 }
                 _ => Err(invalid("not text")),
             },
@@ -766,6 +825,29 @@ mod tests {
         assert!(s(Rule::Ip, "148.81.111.11.12").is_err());
         assert!(s(Rule::Ip, "01.2.3.4").is_err());
         assert!(s(Rule::Ip, "").is_err());
+    }
+
+    #[test]
+    fn dotted_quads_agree_with_the_standard_parser() {
+        for t in [
+            "1.2.3.4",
+            "255.255.255.255",
+            "0.0.0.0",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1..2.3",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.04",
+        ] {
+            assert_eq!(
+                parse_dotted_quad(t.as_bytes()),
+                t.parse::<Ipv4Addr>().ok(),
+                "{t}"
+            );
+        }
     }
 
     #[test]

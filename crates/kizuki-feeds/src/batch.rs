@@ -88,6 +88,22 @@ impl<'a> ReadContext<'a> {
         self
     }
 
+    /// Whether events are encoded as they are made.
+    pub fn encodes(&self) -> bool {
+        self.encoder.is_some()
+    }
+
+    /// A new batch for about `input_bytes` of input, with room for what it
+    /// will hold (encoded JSON is several times the CSV it comes from).
+    pub fn new_batch(&self, input_bytes: usize) -> Batch {
+        let mut b = Batch::default();
+        if self.encoder.is_some() {
+            b.encoded
+                .reserve(input_bytes.saturating_mul(8).min(64 << 20));
+        }
+        b
+    }
+
     /// The thread budget.
     pub fn thread_count(&self) -> usize {
         self.threads

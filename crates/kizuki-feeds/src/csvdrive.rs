@@ -69,26 +69,17 @@ pub fn drive<H: RowHandler>(
     ctx: &ReadContext<'_>,
     sink: &mut dyn FnMut(Batch),
 ) {
-    let threads = ctx.thread_count();
-    if threads <= 1 || body.data.len() < 2 * PIECE_BYTES {
-        let piece = Piece {
-            range: 0..body.data.len(),
-            lines_before: 0,
-        };
-        for b in read_piece(body, &piece, handler, ctx, false) {
-            sink(b);
-        }
-        return;
-    }
+    // Pieces bound the memory a batch holds, on one thread as on many.
     let pieces = csvio::split(body.data, PIECE_BYTES);
     let mut suspect_from: Option<Piece> = None;
     run_ordered(
         pieces,
-        threads,
+        ctx.thread_count(),
         &|p: Piece| {
-            let mut out = read_piece(body, &p, handler, ctx, true);
-            match out.pop() {
-                Some(b) if out.is_empty() => (p, PieceResult::Done(b)),
+            let mut done = None;
+            let suspect = read_piece(body, &p, handler, ctx, true, &mut |b| done = Some(b));
+            match done {
+                Some(b) if !suspect => (p, PieceResult::Done(b)),
                 _ => (p, PieceResult::Suspect),
             }
         },
@@ -108,31 +99,35 @@ pub fn drive<H: RowHandler>(
             range: p.range.start..body.data.len(),
             lines_before: p.lines_before,
         };
-        for b in read_piece(body, &rest, handler, ctx, false) {
-            sink(b);
-        }
+        read_piece(body, &rest, handler, ctx, false, sink);
     }
 }
 
-/// Reads one piece. In `strict_boundaries` mode a malformed record makes the
-/// result empty (the caller treats that as "suspect"); otherwise malformed
-/// records are rejected and reading resumes on the next line.
+/// Reads one piece, handing batches to `emit`. In `strict_boundaries` mode
+/// a malformed record stops reading and returns `true` ("suspect": the
+/// caller re-reads from this piece on), and the piece is one batch;
+/// otherwise malformed records are rejected, reading resumes on the next
+/// line, and a batch is handed over every `PIECE_BYTES` of input.
 fn read_piece<H: RowHandler>(
     body: &Body<'_>,
     piece: &Piece,
     handler: &H,
     ctx: &ReadContext<'_>,
     strict_boundaries: bool,
-) -> Vec<Batch> {
+    emit: &mut dyn FnMut(Batch),
+) -> bool {
     let data = &body.data[piece.range.clone()];
     let line0 = body.lines_before + piece.lines_before;
     let mut st = handler.state();
-    let mut batch = Batch {
-        bytes: data.len() as u64,
-        ..Batch::default()
-    };
+    let mut batch = ctx.new_batch(data.len().min(PIECE_BYTES));
+    let mut batch_start = 0usize;
     let mut suspect = false;
     csvio::for_each_record(data, body.delimiter, |r| {
+        if !strict_boundaries && r.end - batch_start >= PIECE_BYTES {
+            batch.bytes = (r.end - batch_start) as u64;
+            batch_start = r.end;
+            emit(std::mem::replace(&mut batch, ctx.new_batch(PIECE_BYTES)));
+        }
         batch.rows += 1;
         let line = line0 + r.line;
         let multi_line = r.raw.contains(&b'\n') || r.raw.contains(&b'\r');
@@ -216,7 +211,11 @@ fn read_piece<H: RowHandler>(
         }
         csvio::Next::Continue
     });
-    if suspect { Vec::new() } else { vec![batch] }
+    if !suspect {
+        batch.bytes = (data.len() - batch_start) as u64;
+        emit(batch);
+    }
+    suspect
 }
 
 fn first_line(raw: &[u8]) -> &[u8] {

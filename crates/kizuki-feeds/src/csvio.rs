@@ -9,7 +9,7 @@
 //! piece reports whether it met one; the caller then re-reads from that piece
 //! on in one go, which is always right.
 
-use memchr::{memchr_iter, memchr2_iter};
+use memchr::memchr_iter;
 use std::ops::Range;
 
 /// Python's whitespace for `str.strip()` on the ASCII range.
@@ -106,31 +106,43 @@ pub fn split(body: &[u8], target: usize) -> Vec<Piece> {
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut lines_before = 0u64;
-    let mut lines_in_piece = 0u64;
-    let mut in_quotes = false;
-    for i in memchr2_iter(b'"', b'\n', body) {
-        if body[i] == b'"' {
-            in_quotes = !in_quotes;
-            continue;
+    while start < body.len() {
+        // Jump ahead, then walk to a newline that follows an even number of
+        // quotes since the piece began. Counting is vectorised, so each
+        // piece costs one pass over its bytes.
+        let mut cut = (start + target).min(body.len());
+        let mut quotes = count_byte(&body[start..cut], b'"');
+        loop {
+            let Some(nl) = memchr::memchr(b'\n', &body[cut..]).map(|i| cut + i) else {
+                cut = body.len();
+                break;
+            };
+            quotes += count_byte(&body[cut..nl], b'"');
+            cut = nl + 1;
+            if quotes % 2 == 0 {
+                break;
+            }
         }
-        lines_in_piece += 1;
-        if !in_quotes && i + 1 - start >= target {
-            pieces.push(Piece {
-                range: start..i + 1,
-                lines_before,
-            });
-            lines_before += lines_in_piece;
-            lines_in_piece = 0;
-            start = i + 1;
-        }
-    }
-    if start < body.len() || pieces.is_empty() {
         pieces.push(Piece {
-            range: start..body.len(),
+            range: start..cut,
             lines_before,
+        });
+        lines_before += count_byte(&body[start..cut], b'\n') as u64;
+        start = cut;
+    }
+    if pieces.is_empty() {
+        pieces.push(Piece {
+            range: 0..0,
+            lines_before: 0,
         });
     }
     pieces
+}
+
+/// How often `b` occurs in `data` (SIMD).
+#[inline]
+pub fn count_byte(data: &[u8], b: u8) -> usize {
+    bytecount::count(data, b)
 }
 
 /// One record of a piece, with the bytes it was made from.
@@ -188,7 +200,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
                 start += 1;
             }
             if start >= counted_to {
-                line_at += memchr_iter(b'\n', &data[counted_to..start]).count() as u64;
+                line_at += count_byte(&data[counted_to..start], b'\n') as u64;
                 counted_to = start;
             }
             let line = line_at;
@@ -196,7 +208,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
             while let [rest @ .., b'\n' | b'\r'] = raw {
                 raw = rest;
             }
-            let odd_quotes = memchr_iter(b'"', raw).count() % 2 == 1;
+            let odd_quotes = count_byte(raw, b'"') % 2 == 1;
             match each(RawRecord {
                 record: &mut rec,
                 raw,

@@ -6,6 +6,10 @@ mod config;
 mod output;
 
 use clap::Parser;
+
+// Readers allocate small strings per row; mimalloc makes that cheap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

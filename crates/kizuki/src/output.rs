@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 /// A file written under a temporary name and renamed into place when
 /// finished, so that a crash never leaves a half-written output that looks
-/// complete. `-` writes to standard output.
+/// complete. `-` writes to standard output; an existing path that is not a
+/// regular file (`/dev/null`, a FIFO) is written directly.
 pub struct Output {
     inner: Option<BufWriter<Box<dyn Write + Send>>>,
     tmp: Option<(PathBuf, PathBuf)>,
@@ -21,6 +22,17 @@ impl Output {
     pub fn create(path: &Path) -> Result<Output> {
         if path == Path::new("-") {
             let w: Box<dyn Write + Send> = Box::new(std::io::stdout());
+            return Ok(Output {
+                inner: Some(BufWriter::with_capacity(1 << 20, w)),
+                tmp: None,
+            });
+        }
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let w: Box<dyn Write + Send> = Box::new(f);
             return Ok(Output {
                 inner: Some(BufWriter::with_capacity(1 << 20, w)),
                 tmp: None,
@@ -157,6 +169,15 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["raw_base64"], "/2E=");
         assert_eq!(v["line"], 3);
+    }
+
+    #[test]
+    fn devices_are_written_in_place() {
+        let mut o = Output::create(Path::new("/dev/null")).unwrap();
+        o.write(b"x").unwrap();
+        o.finish().unwrap();
+        let m = std::fs::metadata("/dev/null").unwrap();
+        assert!(!m.is_file(), "/dev/null must stay a device");
     }
 
     #[test]

@@ -480,10 +480,48 @@ pub fn parse_lenient(s: &str, zone: Option<&Zone>) -> Result<Timestamp, TimeErro
     if s.is_empty() {
         return Err(TimeError::Empty);
     }
+    if let (Some(c), Some(z)) = (fixed_form(s.as_bytes()), zone) {
+        return finish(
+            s,
+            Parsed {
+                civil: c,
+                offset: None,
+            },
+            Some(z),
+        );
+    }
     let parsed = parse_numeric(s)
         .or_else(|| parse_words(s))
         .ok_or_else(|| TimeError::Unrecognised(s.to_owned()))??;
     finish(s, parsed, zone)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` exactly (what Shadowserver writes), read without
+/// tokenizing; anything else goes the general way.
+fn fixed_form(b: &[u8]) -> Option<Civil> {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || (b[10] != b' ' && b[10] != b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let d = |i: usize| -> Option<u32> {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x < 10 && y < 10).then_some(u32::from(x) * 10 + u32::from(y))
+    };
+    let year = d(0)? * 100 + d(2)?;
+    Some(Civil {
+        year: year as i32,
+        month: d(5)? as u8,
+        day: d(8)? as u8,
+        hour: d(11)? as u8,
+        minute: d(14)? as u8,
+        second: d(17)? as u8,
+        micro: 0,
+    })
 }
 
 /// Strict ISO 8601 with a zone, as IntelMQ JSON carries it.
