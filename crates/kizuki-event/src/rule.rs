@@ -140,7 +140,7 @@ fn py_str(input: Input<'_>) -> Option<CompactString> {
         Input::Str(s) => Some(s.into()),
         // GenericType.sanitize returns None for falsy values.
         Input::Int(0) | Input::Bool(false) => None,
-        Input::Float(f) if f == 0.0 => None,
+        Input::Float(0.0) => None,
         Input::Int(i) => Some(i.to_compact_string()),
         Input::Float(f) => Some(crate::json::py_float_repr(f).into()),
         Input::Bool(true) => Some("True".into()),

@@ -119,7 +119,7 @@ pub fn split(body: &[u8], target: usize) -> Vec<Piece> {
             };
             quotes += count_byte(&body[cut..nl], b'"');
             cut = nl + 1;
-            if quotes % 2 == 0 {
+            if quotes.is_multiple_of(2) {
                 break;
             }
         }

@@ -6,6 +6,8 @@
 //! `bench/intelmq_shadowserver.py golden` (IntelMQ 3.5.0's parser in library
 //! mode) and checked by hand; see the README there.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::shadowserver::{Schema, ShadowserverReader};
 use kizuki_feeds::{FeedError, ReadContext, input};

@@ -113,6 +113,11 @@ pub struct IngestArgs {
     /// Drop empty convert_date_utc values (IntelMQ makes them today's date).
     #[arg(long)]
     pub drop_empty_dates: bool,
+
+    /// Refuse Shadowserver rows whose required column holds an invalid value
+    /// (IntelMQ keeps the row and moves the value to extra).
+    #[arg(long)]
+    pub strict_required: bool,
 }
 
 /// `kizuki gen …`.

@@ -80,26 +80,23 @@ impl FeodoReader {
             if trimmed.is_empty() {
                 continue;
             }
-            if let Some(comment) = trimmed.strip_prefix(b"#") {
-                // The header is a commented CSV line naming the columns.
-                let c = comment.trim_ascii();
-                if c.starts_with(b"\"first_seen") || c.starts_with(b"first_seen") {
-                    if let Some((h, _, _)) = csvio::header(c, b',') {
-                        columns = h
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).trim().to_owned())
-                            .collect();
-                    }
-                }
-                continue;
-            }
-            if trimmed.starts_with(b"\"first_seen") || trimmed.starts_with(b"first_seen") {
-                if let Some((h, _, _)) = csvio::header(trimmed, b',') {
+            // The header is a CSV line naming the columns, usually commented.
+            let is_comment = trimmed.starts_with(b"#");
+            let text = if is_comment {
+                trimmed[1..].trim_ascii()
+            } else {
+                trimmed
+            };
+            if text.starts_with(b"\"first_seen") || text.starts_with(b"first_seen") {
+                if let Some((h, _, _)) = csvio::header(text, b',') {
                     columns = h
                         .iter()
                         .map(|f| String::from_utf8_lossy(f).trim().to_owned())
                         .collect();
                 }
+                continue;
+            }
+            if is_comment {
                 continue;
             }
             batch.rows += 1;
@@ -175,9 +172,10 @@ impl FeodoReader {
             batch.rows += 1;
             let raw = serde_json::to_vec(&item).unwrap_or_default();
             let serde_json::Value::Object(m) = &item else {
+                // JSON has no useful lines; an entry's number stands in.
                 batch.rejects.push(Reject {
                     file: src.name.clone(),
-                    line: 0,
+                    line: i as u64 + 1,
                     reason: format!("entry {} is not a JSON object", i + 1),
                     raw,
                 });

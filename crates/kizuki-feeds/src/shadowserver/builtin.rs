@@ -235,7 +235,9 @@ fn botnet_drone() -> ReportSpec {
         m("protocol.transport", "type", NONE),
         m("classification.identifier", "infection", NONE),
         m("malware.name", "infection", NONE),
-        m("destination.url", "url", Some("convert_http_host_and_url")),
+        // The path only: `hostname` here is the drone's own name, so a URL
+        // built from it would name the wrong host.
+        m("destination.urlpath", "url", NONE),
         m("extra.user_agent", "agent", NONE),
         m("destination.ip", "cc_ip", IP),
         m("destination.ip", "cc", IP),

@@ -324,9 +324,10 @@ fn http_host_and_url<'a>(value: &'a str, row: &dyn RowLookup) -> PyVal<'a> {
     // re.sub(r'^[^/]*', '', path) then re.sub(r'\s.*$', '', path)
     let path = &path[path.find('/').unwrap_or(path.len())..];
     let path = &path[..path.find(is_py_regex_space).unwrap_or(path.len())];
-    let scheme = match row.get("application") {
-        Some(a @ ("http" | "https")) => a,
-        _ => "http",
+    let scheme = if row.get("application") == Some("https") {
+        "https"
+    } else {
+        "http"
     };
     PyVal::Str(Cow::Owned(format!("{scheme}://{host}{path}")))
 }

@@ -87,10 +87,10 @@ pub fn event_from_yaml(text: &str) -> Result<Event, String> {
         taxonomy::taxonomy_of(class).unwrap_or("other"),
     )?;
     add(&mut ev, Field::ClassificationIdentifier, report_type)?;
-    if let Some(s) = get("service") {
-        if ev.add(Field::ProtocolApplication, Input::Str(s)).is_err() {
-            ev.set_extra("xarf.service", ExtraValue::Str(s.into()));
-        }
+    if let Some(s) = get("service")
+        && ev.add(Field::ProtocolApplication, Input::Str(s)).is_err()
+    {
+        ev.set_extra("xarf.service", ExtraValue::Str(s.into()));
     }
     if let Some(from) = get("reported-from") {
         add(&mut ev, Field::FeedProvider, from)?;

@@ -125,7 +125,8 @@ impl IngestPlan {
             .report_type(args.report_type.clone())
             .lenient_rows(args.lenient_rows)
             .full_raw(args.full_raw)
-            .drop_empty_dates(args.drop_empty_dates);
+            .drop_empty_dates(args.drop_empty_dates)
+            .strict_required(args.strict_required);
         let tz = args
             .tz
             .as_deref()
