@@ -11,9 +11,10 @@
 //! * times must carry a zone (IntelMQ's `DateTime.sanitize` reads a naive time
 //!   as UTC; readers that know their feed is UTC add the zone themselves).
 
-use crate::time::{Timestamp, parse_lenient};
+use crate::time::parse_lenient;
 use crate::value::{IpNet, Raw, Value};
 use compact_str::{CompactString, ToCompactString};
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A value on its way into a field, in the shapes readers produce: text
@@ -345,74 +346,149 @@ fn idna_encode(name: &str) -> Option<String> {
     Some(encoded)
 }
 
-fn sanitize_fqdn(input: Input<'_>) -> Result<CompactString, Invalid> {
+fn sanitize_fqdn(input: Input<'_>) -> Result<Cow<'_, str>, Invalid> {
     const BAD: Invalid = invalid("not a domain name");
-    let text = py_str(input).ok_or(BAD)?;
-    let name = py_strip(&text).trim_matches('.');
+    let name: Cow<'_, str> = match input {
+        Input::Str(s) => Cow::Borrowed(py_strip(s).trim_matches('.')),
+        other => Cow::Owned(py_str(other).ok_or(BAD)?.trim_matches('.').to_owned()),
+    };
     if name.is_empty() {
         return Err(BAD);
     }
-    let value = idna_encode(name).ok_or(BAD)?.to_lowercase();
+    // The common case, an ASCII lower-case name, is checked in place.
+    let value: Cow<'_, str> = if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        if idna_encode(&name).is_none() {
+            return Err(BAD);
+        }
+        name
+    } else {
+        Cow::Owned(idna_encode(&name).ok_or(BAD)?.to_lowercase())
+    };
     if value.contains([':', '/', '?', '#']) || is_valid_ip_text(&value) {
         return Err(BAD);
     }
-    Ok(value.into())
+    Ok(value)
 }
 
-fn lower_text(input: Input<'_>) -> Result<CompactString, Invalid> {
+/// Lower-cased text, borrowed when it already is.
+fn lower_text(input: Input<'_>) -> Result<Cow<'_, str>, Invalid> {
     match input {
         Input::Str(s) => {
             let t = py_strip(s);
             if t.is_empty() {
                 return Err(invalid("empty value"));
             }
-            // ASCII needs no Unicode case mapping and no new String.
             if t.is_ascii() {
-                let mut v = CompactString::from(t);
-                v.make_ascii_lowercase();
-                Ok(v)
+                if t.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Ok(Cow::Owned(t.to_ascii_lowercase()))
+                } else {
+                    Ok(Cow::Borrowed(t))
+                }
             } else {
-                Ok(t.to_lowercase().into())
+                Ok(Cow::Owned(t.to_lowercase()))
             }
         }
         _ => Err(invalid("not text")),
     }
 }
 
-fn enum_value(
+/// Upper-cased text, borrowed when it already is.
+fn upper_text(t: &str) -> Cow<'_, str> {
+    if t.is_ascii() {
+        if t.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(t.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(t)
+        }
+    } else {
+        Cow::Owned(t.to_uppercase())
+    }
+}
+
+fn enum_value<'a>(
     list: &'static [&'static str],
     v: &str,
     reason: &'static str,
-) -> Result<Value, Invalid> {
+) -> Result<Clean<'a>, Invalid> {
     list.iter()
         .find(|x| **x == v)
-        .map(|x| Value::Str(CompactString::const_new(x)))
+        .map(|x| Clean::Str(Cow::Borrowed(*x)))
         .ok_or(invalid(reason))
+}
+
+/// A value that passed its rule, borrowing from the input where nothing had
+/// to change (most values), so checking allocates nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Clean<'a> {
+    /// Text.
+    Str(Cow<'a, str>),
+    /// An integer.
+    Int(i64),
+    /// A finite float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// An address.
+    Ip(IpAddr),
+    /// A network.
+    Net(IpNet),
+    /// A time.
+    Time(crate::Timestamp),
+    /// Raw data.
+    Raw(Cow<'a, Raw>),
+}
+
+impl Clean<'_> {
+    /// The owned value.
+    pub fn into_value(self) -> Value {
+        match self {
+            Clean::Str(s) => Value::Str(match s {
+                Cow::Borrowed(b) => CompactString::from(b),
+                Cow::Owned(o) => CompactString::from(o),
+            }),
+            Clean::Int(i) => Value::Int(i),
+            Clean::Float(f) => Value::Float(f),
+            Clean::Bool(b) => Value::Bool(b),
+            Clean::Ip(ip) => Value::Ip(ip),
+            Clean::Net(n) => Value::Net(n),
+            Clean::Time(t) => Value::Time(t),
+            Clean::Raw(r) => Value::Raw(Box::new(r.into_owned())),
+        }
+    }
 }
 
 impl Rule {
     /// Cleans and checks a value as IntelMQ's `Message.add` does with
     /// `sanitize=True`.
     pub fn sanitize(self, input: Input<'_>) -> Result<Value, Invalid> {
+        self.clean(input).map(Clean::into_value)
+    }
+
+    /// [`Rule::sanitize`] without taking ownership: the result borrows from
+    /// `input` where it can.
+    pub fn clean(self, input: Input<'_>) -> Result<Clean<'_>, Invalid> {
         match self {
             Rule::String | Rule::FeedCode | Rule::AsciiString | Rule::Hash => {
-                let v = match input {
-                    Input::Str(s) => py_strip(s).into(),
+                let v: Cow<'_, str> = match input {
+                    Input::Str(s) => Cow::Borrowed(py_strip(s)),
                     other => {
                         let text = py_str(other).ok_or(invalid("empty value"))?;
-                        CompactString::from(py_strip(&text))
+                        Cow::Owned(py_strip(&text).to_owned())
                     }
                 };
                 if v.is_empty() {
                     return Err(invalid("empty value"));
                 }
                 self.check_text(&v)?;
-                Ok(Value::Str(v))
+                Ok(Clean::Str(v))
             }
             Rule::Lower | Rule::MalwareName | Rule::Application | Rule::Uuid => {
                 let v = lower_text(input)?;
                 self.check_text(&v)?;
-                Ok(Value::Str(v))
+                Ok(Clean::Str(v))
             }
             Rule::Severity => {
                 let v = lower_text(input)?;
@@ -420,59 +496,60 @@ impl Rule {
             }
             Rule::Transport => {
                 let v = lower_text(input)?;
-                if v.len() > 11 || !TRANSPORTS.contains(&v.as_str()) {
+                if v.len() > 11 || !TRANSPORTS.contains(&&*v) {
                     return Err(invalid("not an IP protocol name"));
                 }
-                Ok(Value::Str(v))
+                Ok(Clean::Str(v))
             }
             Rule::CountryCode | Rule::EventHash => match input {
                 Input::Str(s) => {
-                    let t = py_strip(s);
-                    let v: CompactString = if t.is_ascii() {
-                        let mut v = CompactString::from(t);
-                        v.make_ascii_uppercase();
-                        v
-                    } else {
-                        t.to_uppercase().into()
-                    };
+                    let v = upper_text(py_strip(s));
                     self.check_text(&v)?;
-                    Ok(Value::Str(v))
+                    Ok(Clean::Str(v))
                 }
                 _ => Err(invalid("not text")),
             },
-            Rule::Fqdn => sanitize_fqdn(input).map(Value::Str),
+            Rule::Fqdn => sanitize_fqdn(input).map(Clean::Str),
             Rule::Url => {
-                let text = py_str(input).ok_or(invalid("empty value"))?;
-                let v = py_strip(&text)
-                    .replace("hxxp://", "http://")
-                    .replace("hxxps://", "https://");
+                let text: Cow<'_, str> = match input {
+                    Input::Str(s) => Cow::Borrowed(py_strip(s)),
+                    other => Cow::Owned(py_str(other).ok_or(invalid("empty value"))?.to_string()),
+                };
+                let v: Cow<'_, str> = if text.contains("hxxp") {
+                    Cow::Owned(
+                        text.replace("hxxp://", "http://")
+                            .replace("hxxps://", "https://"),
+                    )
+                } else {
+                    text
+                };
                 if v.is_empty() {
                     return Err(invalid("empty value"));
                 }
                 if url_has_netloc(&v) {
-                    return Ok(Value::Str(v.into()));
+                    return Ok(Clean::Str(v));
                 }
                 // A file URL without a host gets "localhost".
                 if let Some(rest) = v.strip_prefix("file:")
                     && !rest.starts_with("//")
                 {
-                    return Ok(Value::Str(format!("file://localhost{rest}").into()));
+                    return Ok(Clean::Str(Cow::Owned(format!("file://localhost{rest}"))));
                 }
                 if let Some(rest) = v.strip_prefix("file://")
                     && rest.starts_with('/')
                 {
-                    return Ok(Value::Str(format!("file://localhost{rest}").into()));
+                    return Ok(Clean::Str(Cow::Owned(format!("file://localhost{rest}"))));
                 }
                 Err(invalid("not a URL with a host"))
             }
             Rule::Ip => match sanitize_ip(input) {
-                Some(ip) if ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED) => Ok(Value::Ip(ip)),
+                Some(ip) if ip != IpAddr::V4(Ipv4Addr::UNSPECIFIED) => Ok(Clean::Ip(ip)),
                 _ => Err(invalid("not an IP address")),
             },
             Rule::Network => {
                 let text = py_str(input).ok_or(invalid("empty value"))?;
                 IpNet::parse(py_strip(&text))
-                    .map(Value::Net)
+                    .map(Clean::Net)
                     .ok_or(invalid("not an IP network"))
             }
             Rule::Integer | Rule::Port => {
@@ -486,7 +563,7 @@ impl Rule {
                 if self == Rule::Port && !(0..=65535).contains(&i) {
                     return Err(invalid("port outside 0-65535"));
                 }
-                Ok(Value::Int(i))
+                Ok(Clean::Int(i))
             }
             Rule::Asn => {
                 let i = match input {
@@ -505,7 +582,7 @@ impl Rule {
                     Input::Float(_) => None,
                 };
                 match i {
-                    Some(i) if (1..=4_294_967_295).contains(&i) => Ok(Value::Int(i)),
+                    Some(i) if (1..=4_294_967_295).contains(&i) => Ok(Clean::Int(i)),
                     _ => Err(invalid("not an AS number (1-4294967295)")),
                 }
             }
@@ -521,31 +598,31 @@ impl Rule {
                 if self == Rule::Accuracy && !(0.0..=100.0).contains(&f) {
                     return Err(invalid("accuracy outside 0-100"));
                 }
-                Ok(Value::Float(f))
+                Ok(Clean::Float(f))
             }
             Rule::Boolean => match input {
-                Input::Bool(b) => Ok(Value::Bool(b)),
-                Input::Int(0) => Ok(Value::Bool(false)),
-                Input::Int(1) => Ok(Value::Bool(true)),
+                Input::Bool(b) => Ok(Clean::Bool(b)),
+                Input::Int(0) => Ok(Clean::Bool(false)),
+                Input::Int(1) => Ok(Clean::Bool(true)),
                 Input::Str(s) => match py_strip(s).to_lowercase().as_str() {
-                    "true" => Ok(Value::Bool(true)),
-                    "false" => Ok(Value::Bool(false)),
+                    "true" => Ok(Clean::Bool(true)),
+                    "false" => Ok(Clean::Bool(false)),
                     _ => Err(invalid("not a boolean")),
                 },
                 _ => Err(invalid("not a boolean")),
             },
             Rule::DateTime => match input {
-                Input::Str(s) => match Timestamp::parse_iso(s) {
-                    Ok(t) => Ok(Value::Time(t)),
+                Input::Str(s) => match crate::Timestamp::parse_iso(s) {
+                    Ok(t) => Ok(Clean::Time(t)),
                     Err(_) => parse_lenient(s, None)
-                        .map(Value::Time)
+                        .map(Clean::Time)
                         .map_err(|_| invalid("not a time with a zone")),
                 },
                 _ => Err(invalid("not a time")),
             },
             Rule::Taxonomy => {
                 let v = lower_text(input)?;
-                let v = match v.as_str() {
+                let v = match &*v {
                     "abusive content" => "abusive-content",
                     "information gathering" => "information-gathering",
                     "intrusion attempts" => "intrusion-attempts",
@@ -588,7 +665,7 @@ impl Rule {
             Rule::Base64 => {
                 // Sanitizing raw text means encoding it.
                 let text = py_str(input).ok_or(invalid("empty value"))?;
-                Ok(Value::Raw(Box::new(Raw::from_bytes(
+                Ok(Clean::Raw(Cow::Owned(Raw::from_bytes(
                     text.as_bytes().to_vec(),
                 ))))
             }
@@ -596,7 +673,7 @@ impl Rule {
                 let text = py_str(input).ok_or(invalid("empty value"))?;
                 let t = py_strip(&text);
                 serde_json::from_str::<serde_json::Value>(t).map_err(|_| invalid("not JSON"))?;
-                Ok(Value::Str(t.into()))
+                Ok(Clean::Str(Cow::Owned(t.to_owned())))
             }
         }
     }

@@ -28,6 +28,21 @@ pub enum Value {
 }
 
 impl Value {
+    /// A borrowed view, as the JSON writer takes it.
+    pub fn as_clean(&self) -> crate::Clean<'_> {
+        use std::borrow::Cow;
+        match self {
+            Value::Str(s) => crate::Clean::Str(Cow::Borrowed(s.as_str())),
+            Value::Int(i) => crate::Clean::Int(*i),
+            Value::Float(f) => crate::Clean::Float(*f),
+            Value::Bool(b) => crate::Clean::Bool(*b),
+            Value::Ip(ip) => crate::Clean::Ip(*ip),
+            Value::Net(n) => crate::Clean::Net(*n),
+            Value::Time(t) => crate::Clean::Time(*t),
+            Value::Raw(r) => crate::Clean::Raw(Cow::Borrowed(&**r)),
+        }
+    }
+
     /// The text of a string value.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -171,6 +186,24 @@ impl RawPrefix {
     /// The prefix bytes.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// Appends the base64 of this prefix followed by `rest`.
+    pub fn write_base64_with(&self, rest: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(self.encoded_whole.as_bytes());
+        let tail = &self.bytes[self.bytes.len() / 3 * 3..];
+        if tail.is_empty() {
+            append_b64(out, rest);
+        } else {
+            // Encode the prefix's last one or two bytes with the start of
+            // `rest`, then the remainder, without building the joined bytes.
+            let take = (3 - tail.len()).min(rest.len());
+            let mut head = [0u8; 3];
+            head[..tail.len()].copy_from_slice(tail);
+            head[tail.len()..tail.len() + take].copy_from_slice(&rest[..take]);
+            append_b64(out, &head[..tail.len() + take]);
+            append_b64(out, &rest[take..]);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! What readers produce: batches of events and rejected rows, in input order.
 
-use kizuki_event::{Event, Field, Input, Timestamp};
+use kizuki_event::json::{self, WriteOptions};
+use kizuki_event::{Event, Field, FieldError, Input, Timestamp, Value};
 use std::sync::Arc;
 
 /// A row that could not become an event. Nothing is dropped silently: every
@@ -21,10 +22,10 @@ pub struct Reject {
 /// batches in input order.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// Accepted events (empty when the context encodes them, see
-    /// [`ReadContext::encoder`]).
+    /// Accepted events (empty when the context asks for JSON, see
+    /// [`ReadContext::json`]).
     pub events: Vec<Event>,
-    /// Encoded events, when the context has an encoder.
+    /// Events as JSON lines, when the context asks for JSON.
     pub encoded: Vec<u8>,
     /// The number of accepted events in this batch.
     pub accepted: u64,
@@ -36,24 +37,21 @@ pub struct Batch {
     pub bytes: u64,
 }
 
-/// An event encoder run on the reader's worker threads.
-pub type Encoder<'a> = dyn Fn(&Event, &mut Vec<u8>) + Sync + 'a;
-
 /// Settings every reader honours.
 #[derive(Clone)]
-pub struct ReadContext<'a> {
+pub struct ReadContext {
     threads: usize,
-    encoder: Option<&'a Encoder<'a>>,
+    json: Option<WriteOptions>,
     observation: Timestamp,
-    defaults: Arc<Vec<(Field, String)>>,
+    defaults: Arc<Vec<(Field, Value)>>,
 }
 
-impl<'a> ReadContext<'a> {
+impl ReadContext {
     /// A context that collects events on one thread, observed now.
-    pub fn new() -> ReadContext<'a> {
+    pub fn new() -> ReadContext {
         ReadContext {
             threads: 1,
-            encoder: None,
+            json: None,
             observation: Timestamp::now(),
             defaults: Arc::default(),
         }
@@ -65,11 +63,13 @@ impl<'a> ReadContext<'a> {
         self
     }
 
-    /// Encodes each event on the thread that made it, into
-    /// [`Batch::encoded`], instead of collecting it in [`Batch::events`].
-    /// By default, events are collected.
-    pub fn encoder(mut self, enc: &'a Encoder<'a>) -> Self {
-        self.encoder = Some(enc);
+    /// Writes each event as an IntelMQ JSON line into [`Batch::encoded`], on
+    /// the thread that made it, instead of collecting it in
+    /// [`Batch::events`]. Readers that know their keys in advance write the
+    /// JSON without building events at all. By default, events are
+    /// collected.
+    pub fn json(mut self, opts: WriteOptions) -> Self {
+        self.json = Some(opts);
         self
     }
 
@@ -81,23 +81,36 @@ impl<'a> ReadContext<'a> {
     }
 
     /// Fields set on every event that does not already have them, like
-    /// IntelMQ's `default_fields` (e.g. `feed.provider`, `feed.code`). The
-    /// values are checked when they are applied. By default, none.
-    pub fn defaults(mut self, fields: Vec<(Field, String)>) -> Self {
-        self.defaults = Arc::new(fields);
-        self
+    /// IntelMQ's `default_fields` (e.g. `feed.provider`, `feed.code`),
+    /// checked here. By default, none.
+    pub fn defaults(mut self, fields: Vec<(Field, String)>) -> Result<Self, FieldError> {
+        let mut checked = Vec::with_capacity(fields.len());
+        for (f, v) in fields {
+            let value = f.rule().sanitize(Input::Str(&v)).map_err(|e| FieldError {
+                field: f,
+                reason: e.reason,
+            })?;
+            checked.push((f, value));
+        }
+        self.defaults = Arc::new(checked);
+        Ok(self)
     }
 
-    /// Whether events are encoded as they are made.
-    pub fn encodes(&self) -> bool {
-        self.encoder.is_some()
+    /// The JSON settings, when events are written as JSON.
+    pub fn json_options(&self) -> Option<&WriteOptions> {
+        self.json.as_ref()
+    }
+
+    /// The default fields.
+    pub fn default_values(&self) -> &[(Field, Value)] {
+        &self.defaults
     }
 
     /// A new batch for about `input_bytes` of input, with room for what it
     /// will hold (encoded JSON is several times the CSV it comes from).
     pub fn new_batch(&self, input_bytes: usize) -> Batch {
         let mut b = Batch::default();
-        if self.encoder.is_some() {
+        if self.json.is_some() {
             b.encoded
                 .reserve(input_bytes.saturating_mul(8).min(64 << 20));
         }
@@ -114,28 +127,18 @@ impl<'a> ReadContext<'a> {
         self.observation
     }
 
-    /// Checks the default fields once, so a bad `--set` fails early.
-    pub fn check_defaults(&self) -> Result<(), String> {
-        let mut ev = Event::new();
-        for (f, v) in self.defaults.iter() {
-            ev.add(*f, Input::Str(v)).map_err(|e| e.to_string())?;
-        }
-        Ok(())
-    }
-
-    /// Applies the default fields and hands the event to the batch: encoded
-    /// (and the event cleared for reuse) or moved into the batch.
+    /// Applies the default fields and hands the event to the batch: written
+    /// as JSON (and the event cleared for reuse) or moved into the batch.
     pub fn emit(&self, ev: &mut Event, batch: &mut Batch) {
         for (f, v) in self.defaults.iter() {
             if !ev.contains(*f) {
-                // Checked up front by check_defaults; a failure here cannot add.
-                let _ = ev.add(*f, Input::Str(v));
+                ev.set_checked(*f, v.clone());
             }
         }
         batch.accepted += 1;
-        match self.encoder {
-            Some(enc) => {
-                enc(ev, &mut batch.encoded);
+        match &self.json {
+            Some(opts) => {
+                json::write_event(ev, &mut batch.encoded, opts);
                 ev.clear();
             }
             None => batch.events.push(std::mem::take(ev)),
@@ -143,7 +146,7 @@ impl<'a> ReadContext<'a> {
     }
 }
 
-impl Default for ReadContext<'_> {
+impl Default for ReadContext {
     fn default() -> Self {
         ReadContext::new()
     }

@@ -18,13 +18,13 @@ pub trait RowHandler: Sync {
     fn state(&self) -> Self::State;
 
     /// Handles one row: emit an event through `ctx` or push a reject.
-    fn row(&self, st: &mut Self::State, row: &RowRef<'_>, batch: &mut Batch, ctx: &ReadContext<'_>);
+    fn row(&self, st: &mut Self::State, row: &RowRef<'_>, batch: &mut Batch, ctx: &ReadContext);
 }
 
 /// A row handed to a [`RowHandler`].
 pub struct RowRef<'a> {
     /// The fields.
-    pub record: &'a csv::StringRecord,
+    pub fields: csvio::Fields<'a>,
     /// The whole record as read, without its line terminator.
     pub raw: &'a [u8],
     /// The 1-based line in the original input the record starts on.
@@ -66,7 +66,7 @@ enum PieceResult {
 pub fn drive<H: RowHandler>(
     body: &Body<'_>,
     handler: &H,
-    ctx: &ReadContext<'_>,
+    ctx: &ReadContext,
     sink: &mut dyn FnMut(Batch),
 ) {
     // Pieces bound the memory a batch holds, on one thread as on many.
@@ -112,7 +112,7 @@ fn read_piece<H: RowHandler>(
     body: &Body<'_>,
     piece: &Piece,
     handler: &H,
-    ctx: &ReadContext<'_>,
+    ctx: &ReadContext,
     strict_boundaries: bool,
     emit: &mut dyn FnMut(Batch),
 ) -> bool {
@@ -138,19 +138,17 @@ fn read_piece<H: RowHandler>(
         let cut_off = !body.terminated && piece.range.start + r.end == body.data.len();
         let refusal = if body.lenient_rows {
             None
-        } else if cut_off && (r.odd_quotes || r.record.len() < body.header_len) {
+        } else if cut_off && (r.odd_quotes || r.width < body.header_len) {
             Some(format!(
                 "truncated: the input ends inside this row ({} of {} fields)",
-                r.record.len(),
-                body.header_len
+                r.width, body.header_len
             ))
         } else if r.odd_quotes {
             Some("unbalanced quote: a quoted field never closes".to_owned())
-        } else if r.record.len() > body.header_len {
+        } else if r.width > body.header_len {
             Some(format!(
                 "row has {} fields, the header has {} (shifted row or unquoted delimiter)",
-                r.record.len(),
-                body.header_len
+                r.width, body.header_len
             ))
         } else {
             None
@@ -181,33 +179,24 @@ fn read_piece<H: RowHandler>(
             });
             return csvio::Next::Continue;
         }
-        // Borrow the record's buffer as text and give it back afterwards, so
-        // no row allocates.
-        match csv::StringRecord::from_byte_record(std::mem::take(r.record)) {
-            Ok(s) => {
-                handler.row(
-                    &mut st,
-                    &RowRef {
-                        record: &s,
-                        raw: r.raw,
-                        line,
-                        file: body.name,
-                    },
-                    &mut batch,
-                    ctx,
-                );
-                *r.record = s.into_byte_record();
-            }
-            Err(e) => {
-                let field = e.utf8_error().field() + 1;
-                batch.rejects.push(Reject {
-                    file: body.name.clone(),
+        match r.fields {
+            Ok(fields) => handler.row(
+                &mut st,
+                &RowRef {
+                    fields,
+                    raw: r.raw,
                     line,
-                    reason: format!("field {field} is not valid UTF-8"),
-                    raw: r.raw.to_vec(),
-                });
-                *r.record = e.into_byte_record();
-            }
+                    file: body.name,
+                },
+                &mut batch,
+                ctx,
+            ),
+            Err(e) => batch.rejects.push(Reject {
+                file: body.name.clone(),
+                line,
+                reason: format!("field {} is not valid UTF-8", e.field + 1),
+                raw: r.raw.to_vec(),
+            }),
         }
         csvio::Next::Continue
     });

@@ -127,7 +127,7 @@ impl Reader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<Format, FeedError> {
         let f = self.detect(src)?;

@@ -35,7 +35,7 @@ pub mod shadowserver;
 pub mod synth;
 pub mod xarf;
 
-pub use batch::{Batch, Encoder, ReadContext, Reject, run_ordered};
+pub use batch::{Batch, ReadContext, Reject, run_ordered};
 pub use error::FeedError;
 pub use format::{Format, Reader};
 pub use input::Source;

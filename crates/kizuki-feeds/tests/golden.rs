@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_event::{Event, Timestamp, json};
+use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
 use kizuki_feeds::{Format, ReadContext, Reader, Reject, input};
 use std::path::{Path, PathBuf};
@@ -31,17 +31,23 @@ fn reject_line(r: &Reject) -> String {
 }
 
 /// Reads `path` (named `name` in origins and rejects) and returns events and
-/// rejects as text.
-fn run(reader: &Reader, path: &Path, name: &str, threads: usize) -> (String, String, Format) {
+/// rejects as text. With `direct`, readers write JSON themselves; without,
+/// they make events, which are then written.
+fn run(
+    reader: &Reader,
+    path: &Path,
+    name: &str,
+    threads: usize,
+    direct: bool,
+) -> (String, String, Format) {
     let data = std::fs::read(path).unwrap();
     let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00").unwrap();
     let opts = json::WriteOptions::default();
-    let enc = |ev: &Event, out: &mut Vec<u8>| json::write_event(ev, out, &opts);
-    let ctx = ReadContext::new()
-        .threads(threads)
-        .observation(observation)
-        .encoder(&enc);
+    let mut ctx = ReadContext::new().threads(threads).observation(observation);
+    if direct {
+        ctx = ctx.json(opts.clone());
+    }
     let mut events = Vec::new();
     let mut rejects = String::new();
     let mut format = None;
@@ -50,6 +56,9 @@ fn run(reader: &Reader, path: &Path, name: &str, threads: usize) -> (String, Str
             reader
                 .read(&src, &ctx, &mut |b| {
                     events.extend_from_slice(&b.encoded);
+                    for ev in &b.events {
+                        json::write_event(ev, &mut events, &opts);
+                    }
                     for r in &b.rejects {
                         rejects.push_str(&reject_line(r));
                         rejects.push('\n');
@@ -65,14 +74,19 @@ fn check(reader: &Reader, input: &Path, name: &str, expected_dir: &Path, want_fo
     let stem = input.file_name().unwrap().to_string_lossy().into_owned();
     let want_events = expected_dir.join(format!("{stem}.expected.jsonl"));
     let want_rejects = expected_dir.join(format!("{stem}.expected.rejects.jsonl"));
-    let (events, rejects, format) = run(reader, input, name, 1);
+    let (events, rejects, format) = run(reader, input, name, 1, true);
     assert_eq!(format, want_format, "{name}: format");
-    let (events2, rejects2, _) = run(reader, input, name, 2);
-    assert_eq!(events, events2, "{name}: one thread and two differ");
-    assert_eq!(
-        rejects, rejects2,
-        "{name}: one thread and two differ (rejects)"
-    );
+    for (threads, direct) in [(2, true), (1, false), (2, false)] {
+        let (e, r, _) = run(reader, input, name, threads, direct);
+        assert_eq!(
+            events, e,
+            "{name}: {threads} thread(s), direct JSON {direct}: events differ"
+        );
+        assert_eq!(
+            rejects, r,
+            "{name}: {threads} thread(s), direct JSON {direct}: rejects differ"
+        );
+    }
     if std::env::var_os("KIZUKI_BLESS").is_some() {
         std::fs::create_dir_all(expected_dir).unwrap();
         std::fs::write(&want_events, &events).unwrap();

@@ -30,6 +30,11 @@ impl WriteOptions {
         self.origin = yes;
         self
     }
+
+    /// Whether origins are written.
+    pub fn writes_origin(&self) -> bool {
+        self.origin
+    }
 }
 
 /// Appends one event as a JSON line (with the trailing newline).
@@ -98,28 +103,34 @@ fn write_extra(ev: &Event, out: &mut Vec<u8>, opts: &WriteOptions, first: &mut b
 }
 
 fn write_value(v: &Value, out: &mut Vec<u8>) {
+    write_clean(&v.as_clean(), out);
+}
+
+/// Writes a checked value as JSON.
+pub fn write_clean(v: &crate::Clean<'_>, out: &mut Vec<u8>) {
+    use crate::Clean;
     match v {
-        Value::Str(s) => write_str(out, s),
-        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-        Value::Float(f) => out.extend_from_slice(py_float_repr(*f).as_bytes()),
-        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Ip(ip) => {
+        Clean::Str(s) => write_str(out, s),
+        Clean::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Clean::Float(f) => out.extend_from_slice(py_float_repr(*f).as_bytes()),
+        Clean::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Clean::Ip(ip) => {
             out.push(b'"');
             write_ip(*ip, out);
             out.push(b'"');
         }
-        Value::Net(n) => {
+        Clean::Net(n) => {
             out.push(b'"');
             use std::io::Write;
             let _ = write!(out, "{n}");
             out.push(b'"');
         }
-        Value::Time(t) => {
+        Clean::Time(t) => {
             out.push(b'"');
             t.write_iso(out);
             out.push(b'"');
         }
-        Value::Raw(r) => {
+        Clean::Raw(r) => {
             out.push(b'"');
             r.write_base64(out);
             out.push(b'"');
@@ -127,7 +138,8 @@ fn write_value(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_extra_value(v: &ExtraValue, out: &mut Vec<u8>) {
+/// Writes an `extra` value as JSON.
+pub fn write_extra_value(v: &ExtraValue, out: &mut Vec<u8>) {
     match v {
         ExtraValue::Null => out.extend_from_slice(b"null"),
         ExtraValue::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),

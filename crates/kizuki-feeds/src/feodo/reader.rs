@@ -53,7 +53,7 @@ impl FeodoReader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<(), FeedError> {
         let first = src.data.iter().find(|b| !b.is_ascii_whitespace());
@@ -69,7 +69,7 @@ impl FeodoReader {
         Ok(())
     }
 
-    fn read_csv(&self, src: &Source, ctx: &ReadContext<'_>, batch: &mut Batch) {
+    fn read_csv(&self, src: &Source, ctx: &ReadContext, batch: &mut Batch) {
         let text = &src.data;
         let mut columns: Vec<String> = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
         let mut line_no = 0u64;
@@ -150,7 +150,7 @@ impl FeodoReader {
         }
     }
 
-    fn read_json(&self, src: &Source, ctx: &ReadContext<'_>, batch: &mut Batch) {
+    fn read_json(&self, src: &Source, ctx: &ReadContext, batch: &mut Batch) {
         let value: serde_json::Value = match serde_json::from_slice(&src.data) {
             Ok(v) => v,
             Err(e) => {
@@ -212,7 +212,7 @@ impl FeodoReader {
         raw: &[u8],
         src: &Source,
         line: u64,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         batch: &mut Batch,
     ) {
         match build(&e, raw, ctx.observation_time()) {

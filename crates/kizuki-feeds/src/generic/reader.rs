@@ -216,7 +216,7 @@ impl GenericCsvReader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<(), FeedError> {
         let decoded;
@@ -324,7 +324,7 @@ impl RowHandler for Handler<'_> {
         Event::new()
     }
 
-    fn row(&self, ev: &mut Event, row: &RowRef<'_>, batch: &mut Batch, ctx: &ReadContext<'_>) {
+    fn row(&self, ev: &mut Event, row: &RowRef<'_>, batch: &mut Batch, ctx: &ReadContext) {
         ev.clear();
         match self.fill(ev, row, ctx) {
             Ok(()) => {
@@ -342,10 +342,10 @@ impl RowHandler for Handler<'_> {
 }
 
 impl Handler<'_> {
-    fn fill(&self, ev: &mut Event, row: &RowRef<'_>, ctx: &ReadContext<'_>) -> Result<(), String> {
+    fn fill(&self, ev: &mut Event, row: &RowRef<'_>, ctx: &ReadContext) -> Result<(), String> {
         let r = self.reader;
         for (c, pos) in r.columns.iter().zip(&self.positions) {
-            let Some(v) = pos.and_then(|p| row.record.get(p)) else {
+            let Some(v) = pos.and_then(|p| row.fields.get(p)) else {
                 continue;
             };
             let v = v.trim();
@@ -367,7 +367,7 @@ impl Handler<'_> {
             }
         }
         for (p, name) in &self.unmapped {
-            if let Some(v) = row.record.get(*p).filter(|v| !v.is_empty()) {
+            if let Some(v) = row.fields.get(*p).filter(|v| !v.is_empty()) {
                 ev.set_extra(name, ExtraValue::Str(v.into()));
             }
         }

@@ -27,7 +27,7 @@ impl IntelmqReader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<(), FeedError> {
         let data = src.data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&src.data);

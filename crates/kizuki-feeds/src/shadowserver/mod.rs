@@ -2,6 +2,7 @@
 
 mod builtin;
 mod convert;
+mod out;
 mod plan;
 mod reader;
 mod schema;

@@ -1,12 +1,35 @@
 //! A report's mapping compiled against one file's header: columns resolved to
-//! positions once, so each row only looks values up by index.
+//! positions once, so each row only looks values up by index, and every key
+//! the report can produce laid out once for the JSON writer.
 
-use super::convert::{Conv, ConvError, PyVal, RowLookup};
+use super::convert::{Conv, PyVal, RowLookup};
 use super::schema::{ReportSpec, Target, target_for};
 use compact_str::CompactString;
-use kizuki_event::{Event, ExtraValue, Field, Input, RawPrefix, Rule, Timestamp, Value, Zone};
+use kizuki_event::json::{Slot, SlotLayout};
+use kizuki_event::{ExtraValue, Field, Input, RawPrefix, Rule, Timestamp, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// An `extra.*` key with its slot in the layout.
+#[derive(Clone, Debug)]
+pub(crate) struct ExtraKey {
+    pub name: CompactString,
+    pub slot: Slot,
+}
+
+/// Where a column's value goes, resolved.
+#[derive(Clone, Debug)]
+pub(crate) enum Dest {
+    Field(Field),
+    Extra(ExtraKey),
+    /// The schema's `extra.` on a required column: IntelMQ's `add` refuses
+    /// the key and only logs it.
+    Nowhere,
+    Ignore,
+    /// A key outside the harmonization: `extra.<key>` unless the value is an
+    /// empty marker.
+    Unknown(ExtraKey),
+}
 
 /// One mapping resolved against the header.
 #[derive(Debug)]
@@ -14,16 +37,37 @@ pub(crate) struct PlanItem {
     /// Index into the unique column names, `None` when the header lacks it.
     pub col: Option<usize>,
     pub column: String,
-    pub target: Target,
+    pub dest: Dest,
     pub conv: Option<Conv>,
+}
+
+/// A field value fixed for a whole input (presets, constants, defaults),
+/// checked once and written as JSON once.
+#[derive(Debug)]
+pub(crate) struct Fixed {
+    pub field: Field,
+    pub value: Value,
+    pub json: Box<[u8]>,
+}
+
+impl Fixed {
+    pub fn new(field: Field, value: Value) -> Fixed {
+        let mut json = Vec::new();
+        kizuki_event::json::write_clean(&value.as_clean(), &mut json);
+        Fixed {
+            field,
+            value,
+            json: json.into_boxed_slice(),
+        }
+    }
 }
 
 /// A constant field, checked once.
 #[derive(Debug)]
 pub(crate) enum ConstOp {
-    Set(Field, Value),
+    Set(Fixed),
     Delete(Field),
-    Extra(String, ExtraValue),
+    Extra(ExtraKey, ExtraValue),
     /// IntelMQ would raise on every row (invalid value or unknown key).
     Fail(String),
 }
@@ -31,8 +75,9 @@ pub(crate) enum ConstOp {
 /// A report mapping compiled for one header.
 #[derive(Debug)]
 pub(crate) struct Plan {
-    /// Distinct column names in header order.
-    pub names: Vec<CompactString>,
+    /// Distinct column names in header order, each with its `extra.` key
+    /// (where the column lands when nothing else takes it).
+    pub names: Vec<ExtraKey>,
     /// For each distinct name, the last header position that has it (what
     /// `csv.DictReader` returns for a repeated name).
     pub last_pos: Vec<usize>,
@@ -43,11 +88,13 @@ pub(crate) struct Plan {
     pub optional: Vec<PlanItem>,
     pub constants: Vec<ConstOp>,
     /// Fields every event starts with (`feed.*`, `time.observation`).
-    pub presets: Vec<(Field, Value)>,
+    pub presets: Vec<Fixed>,
     /// The rebuilt header IntelMQ puts in front of each row's `raw`.
     pub raw_prefix: Arc<RawPrefix>,
     /// What an empty `convert_date_utc` value becomes.
     pub empty_date: Option<Timestamp>,
+    /// Every key an event of this plan can have.
+    pub layout: SlotLayout,
 }
 
 /// Settings a plan is built with.
@@ -56,6 +103,7 @@ pub(crate) struct PlanSettings<'a> {
     pub observation: Timestamp,
     pub line_ending: &'a [u8],
     pub drop_empty_dates: bool,
+    pub origin: bool,
 }
 
 impl Plan {
@@ -78,33 +126,70 @@ impl Plan {
                 }
             }
         }
-        let resolve = |items: &[super::schema::Item]| -> Vec<PlanItem> {
+
+        // Every extra key this plan can write: mapped extras, unknown keys,
+        // constant extras, and any column (left over columns land in extra).
+        let mut extra_names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        for it in spec.required.iter().chain(&spec.optional) {
+            match &it.target {
+                Target::ExtraSameName => extra_names.push(it.column.clone()),
+                Target::Extra(k) | Target::Unknown(k) => extra_names.push(k.clone()),
+                Target::Field(_) | Target::Ignore => {}
+            }
+        }
+        for (k, _) in &spec.constants {
+            if let Some(x) = k.strip_prefix("extra.") {
+                extra_names.push(x.to_owned());
+            }
+        }
+        let layout = SlotLayout::new(&extra_names, s.origin);
+        let key = |name: &str| ExtraKey {
+            name: name.into(),
+            // Every name was put into the layout above.
+            slot: layout
+                .extra(name)
+                .unwrap_or_else(|| layout.field(Field::Comment)),
+        };
+
+        let resolve = |items: &[super::schema::Item], required: bool| -> Vec<PlanItem> {
             items
                 .iter()
                 .map(|it| PlanItem {
                     col: by_name.get(it.column.as_str()).copied(),
                     column: it.column.clone(),
-                    target: it.target.clone(),
+                    dest: match &it.target {
+                        Target::Field(f) => Dest::Field(*f),
+                        Target::ExtraSameName if required => Dest::Nowhere,
+                        Target::ExtraSameName => Dest::Extra(key(&it.column)),
+                        Target::Extra(k) => Dest::Extra(key(k)),
+                        Target::Ignore => Dest::Ignore,
+                        Target::Unknown(_) if required => Dest::Nowhere,
+                        Target::Unknown(k) => Dest::Unknown(key(k)),
+                    },
                     conv: it.conv.clone(),
                 })
                 .collect()
         };
-        let required = resolve(&spec.required);
+        let required = resolve(&spec.required, true);
         // Optional columns the header lacks are skipped: older reports have
         // fewer columns.
-        let optional = resolve(&spec.optional);
+        let optional = resolve(&spec.optional, false);
 
-        let constants = spec.constants.iter().map(|(k, v)| const_op(k, v)).collect();
+        let constants = spec
+            .constants
+            .iter()
+            .map(|(k, v)| const_op(k, v, &key))
+            .collect();
 
         let mut presets = vec![
-            (Field::FeedName, Value::Str(spec.feed_name.as_str().into())),
-            (Field::FeedProvider, Value::Str(s.provider.into())),
-            (Field::TimeObservation, Value::Time(s.observation)),
+            Fixed::new(Field::FeedName, Value::Str(spec.feed_name.as_str().into())),
+            Fixed::new(Field::FeedProvider, Value::Str(s.provider.into())),
+            Fixed::new(Field::TimeObservation, Value::Time(s.observation)),
         ];
         if let Some(url) = &spec.url
             && let Ok(v) = Rule::String.sanitize(Input::Str(url))
         {
-            presets.push((Field::FeedDocumentation, v));
+            presets.push(Fixed::new(Field::FeedDocumentation, v));
         }
 
         // csv.DictWriter in the "unix" dialect quotes every name.
@@ -119,6 +204,7 @@ impl Plan {
         }
         prefix.extend_from_slice(s.line_ending);
 
+        let names = names.iter().map(|n| key(n)).collect();
         Plan {
             names,
             last_pos,
@@ -136,11 +222,12 @@ impl Plan {
                     )
                 })
                 .flatten(),
+            layout,
         }
     }
 }
 
-fn const_op(key: &str, v: &serde_json::Value) -> ConstOp {
+fn const_op(key: &str, v: &serde_json::Value, extra_key: &dyn Fn(&str) -> ExtraKey) -> ConstOp {
     let input = match v {
         serde_json::Value::String(s) => Some(Input::Str(s)),
         serde_json::Value::Bool(b) => Some(Input::Bool(*b)),
@@ -152,11 +239,11 @@ fn const_op(key: &str, v: &serde_json::Value) -> ConstOp {
             None => ConstOp::Delete(f),
             Some(Input::Str("" | "-" | "N/A")) => ConstOp::Delete(f),
             Some(i) => match f.rule().sanitize(i) {
-                Ok(v) => ConstOp::Set(f, v),
+                Ok(v) => ConstOp::Set(Fixed::new(f, v)),
                 Err(e) => ConstOp::Fail(format!("constant {key}: {e}")),
             },
         },
-        Target::Extra(k) => ConstOp::Extra(k, ExtraValue::from_json(v.clone())),
+        Target::Extra(k) => ConstOp::Extra(extra_key(&k), ExtraValue::from_json(v.clone())),
         _ => ConstOp::Fail(format!(
             "constant field {key:?} is not in the harmonization"
         )),
@@ -166,13 +253,14 @@ fn const_op(key: &str, v: &serde_json::Value) -> ConstOp {
 /// The row as the conversions that read other columns see it.
 pub(crate) struct RowView<'a> {
     pub plan: &'a Plan,
-    pub record: &'a csv::StringRecord,
+    pub fields: crate::csvio::Fields<'a>,
 }
 
-impl RowView<'_> {
+impl<'a> RowView<'a> {
     /// The value of distinct column `i` (`None` for a short row).
-    pub fn value(&self, i: usize) -> Option<&str> {
-        self.record.get(self.plan.last_pos[i])
+    #[inline]
+    pub fn value(&self, i: usize) -> Option<&'a str> {
+        self.fields.get(self.plan.last_pos[i])
     }
 }
 
@@ -186,63 +274,8 @@ impl RowLookup for RowView<'_> {
     }
 }
 
-/// What adding a value to a field did, in IntelMQ's terms.
-pub(crate) enum Added {
-    /// Stored, or ignored as an empty marker (`""`, `"-"`, `"N/A"`).
-    Ok,
-    /// `InvalidValue`.
-    Invalid,
-    /// `KeyExists`: the field was already set.
-    Exists,
-}
-
-/// `event.add(field, value)` with IntelMQ's outcomes.
-pub(crate) fn add_value(ev: &mut Event, field: Field, v: &PyVal<'_>) -> Added {
-    if let PyVal::Str(s) = v
-        && matches!(&**s, "" | "-" | "N/A")
-    {
-        return if ev.contains(field) {
-            Added::Exists
-        } else {
-            Added::Ok
-        };
-    }
-    if ev.contains(field) {
-        return Added::Exists;
-    }
-    let res = match v {
-        // The time is text plus " UTC": parse it as UTC without joining.
-        PyVal::UtcText(s) if field.rule() == Rule::DateTime => {
-            kizuki_event::time::parse_lenient(s, Some(&Zone::Utc))
-                .map(|t| ev.set_checked(field, Value::Time(t)))
-                .map_err(|_| ())
-        }
-        PyVal::Time(t) if field.rule() == Rule::DateTime => {
-            ev.set_checked(field, Value::Time(*t));
-            Ok(())
-        }
-        other => other.with_input(|i| ev.add(field, i)).map_err(|_| ()),
-    };
-    match res {
-        Ok(()) => Added::Ok,
-        Err(()) => Added::Invalid,
-    }
-}
-
-/// A converted value as it goes into `extra`, unchanged.
-pub(crate) fn to_extra(v: PyVal<'_>) -> ExtraValue {
-    match v {
-        PyVal::Str(s) => ExtraValue::Str(CompactString::from(&*s)),
-        PyVal::Int(i) => ExtraValue::Int(i),
-        PyVal::Float(f) if f.is_finite() => ExtraValue::Float(f),
-        PyVal::Float(_) => ExtraValue::Null,
-        PyVal::Bool(b) => ExtraValue::Bool(b),
-        PyVal::UtcText(s) => ExtraValue::Str(format!("{s} UTC").into()),
-        PyVal::Time(t) => ExtraValue::Str(t.to_iso().into()),
-    }
-}
-
-/// A conversion error, as a reject reason.
-pub(crate) fn conv_reason(column: &str, e: ConvError) -> String {
-    format!("column {column:?}: {}", e.0)
+/// Whether a converted value is one of IntelMQ's empty markers, which
+/// `Message.add` ignores.
+pub(crate) fn is_empty_marker(v: &PyVal<'_>) -> bool {
+    matches!(v, PyVal::Str(s) if matches!(&**s, "" | "-" | "N/A"))
 }

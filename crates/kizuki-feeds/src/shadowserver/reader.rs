@@ -1,14 +1,17 @@
 //! The Shadowserver CSV reader: IntelMQ's Shadowserver parser, row for row.
 
 use super::builtin;
-use super::plan::{Added, ConstOp, Plan, PlanSettings, RowView, add_value, conv_reason, to_extra};
-use super::schema::{Schema, Target};
+use super::convert::{Conv, PyVal};
+use super::out::{JsonRow, RowOut};
+use super::plan::{ConstOp, Dest, Fixed, Plan, PlanSettings, RowView, is_empty_marker};
+use super::schema::Schema;
 use crate::batch::{Batch, ReadContext, Reject};
 use crate::csvdrive::{Body, RowHandler, RowRef, drive};
 use crate::input::Source;
 use crate::{FeedError, csvio};
 use compact_str::CompactString;
-use kizuki_event::{Event, ExtraValue, Field, Origin, Raw, Value};
+use kizuki_event::json::SlotRow;
+use kizuki_event::{Event, ExtraValue, Field, Origin};
 use std::sync::Arc;
 
 /// Reads Shadowserver CSV reports.
@@ -143,7 +146,7 @@ impl ShadowserverReader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<(), FeedError> {
         let report_type = match &self.report_type {
@@ -178,6 +181,7 @@ impl ShadowserverReader {
             observation: ctx.observation_time(),
             line_ending: csvio::line_ending(data),
             drop_empty_dates: self.drop_empty_dates,
+            origin: ctx.json_options().is_none_or(|o| o.writes_origin()),
         };
         let plan = Plan::new(spec, &header, &settings);
         let body = Body {
@@ -193,6 +197,16 @@ impl ShadowserverReader {
             plan: &plan,
             full_raw: self.full_raw,
             strict_required: self.strict_required,
+            origin_file: {
+                let mut f = Vec::new();
+                kizuki_event::json::write_str(&mut f, &src.name);
+                f
+            },
+            defaults: ctx
+                .default_values()
+                .iter()
+                .map(|(f, v)| Fixed::new(*f, v.clone()))
+                .collect(),
         };
         drive(&body, &handler, ctx, sink);
         Ok(())
@@ -203,57 +217,93 @@ struct Handler<'a> {
     plan: &'a Plan,
     full_raw: bool,
     strict_required: bool,
+    /// The input's name as a JSON string, for `extra.origin.file`.
+    origin_file: Vec<u8>,
+    /// The context's default fields, ready to write.
+    defaults: Vec<Fixed>,
 }
 
-impl RowHandler for Handler<'_> {
-    type State = (Event, Vec<u8>);
+/// Per-thread scratch: the event or JSON row being filled, and the
+/// "columns not yet used" counts.
+enum Scratch<'a> {
+    Event(Event, Vec<u8>),
+    Json(JsonRow<'a>, Vec<u8>),
+}
+
+impl<'a> RowHandler for Handler<'a> {
+    type State = Option<Scratch<'a>>;
 
     fn state(&self) -> Self::State {
-        (Event::new(), Vec::new())
+        None
     }
 
-    fn row(
-        &self,
-        st: &mut Self::State,
-        row: &RowRef<'_>,
-        batch: &mut Batch,
-        ctx: &ReadContext<'_>,
-    ) {
-        let (ev, remaining) = st;
-        ev.clear();
-        remaining.clear();
-        remaining.extend_from_slice(&self.plan.counts);
+    fn row(&self, st: &mut Self::State, row: &RowRef<'_>, batch: &mut Batch, ctx: &ReadContext) {
+        let scratch = st.get_or_insert_with(|| match ctx.json_options() {
+            Some(_) => Scratch::Json(
+                JsonRow {
+                    layout: &self.plan.layout,
+                    row: SlotRow::new(&self.plan.layout),
+                },
+                Vec::new(),
+            ),
+            None => Scratch::Event(Event::new(), Vec::new()),
+        });
         let view = RowView {
             plan: self.plan,
-            record: row.record,
+            fields: row.fields,
         };
-        match self.fill(ev, remaining, &view, row) {
-            Ok(()) => {
-                ev.set_origin(Some(Origin::new(row.file.clone(), row.line)));
-                ctx.emit(ev, batch);
+        let result = match scratch {
+            Scratch::Event(ev, remaining) => {
+                ev.clear();
+                self.fill(ev, remaining, &view, row).map(|()| {
+                    ev.set_origin(Some(Origin::new(row.file.clone(), row.line)));
+                    ctx.emit(ev, batch);
+                })
             }
-            Err(Refused(reason)) => batch.rejects.push(Reject {
+            Scratch::Json(out, remaining) => {
+                out.row.clear();
+                self.fill(out, remaining, &view, row).map(|()| {
+                    for v in &self.defaults {
+                        if !out.has(v.field) {
+                            out.put(v);
+                        }
+                    }
+                    if let Some((file, line)) = out.layout.origin() {
+                        out.row.put_json(file, &self.origin_file);
+                        out.row.put_with(line, |o| {
+                            o.extend_from_slice(itoa::Buffer::new().format(row.line).as_bytes())
+                        });
+                    }
+                    out.row.write(out.layout, &mut batch.encoded);
+                    batch.accepted += 1;
+                })
+            }
+        };
+        if let Err(Refused(reason)) = result {
+            batch.rejects.push(Reject {
                 file: row.file.clone(),
                 line: row.line,
                 reason,
                 raw: row.raw.to_vec(),
-            }),
+            });
         }
     }
 }
 
 impl Handler<'_> {
-    /// IntelMQ's `ShadowserverParserBot.parse_line`.
-    fn fill(
+    /// IntelMQ's `ShadowserverParserBot.parse_line`, into any [`RowOut`].
+    fn fill<O: RowOut>(
         &self,
-        ev: &mut Event,
-        remaining: &mut [u8],
+        out: &mut O,
+        remaining: &mut Vec<u8>,
         view: &RowView<'_>,
         row: &RowRef<'_>,
     ) -> Result<(), Refused> {
         let plan = self.plan;
-        for (f, v) in &plan.presets {
-            ev.set_checked(*f, v.clone());
+        remaining.clear();
+        remaining.extend_from_slice(&plan.counts);
+        for v in &plan.presets {
+            out.put(v);
         }
         for item in &plan.required {
             let Some(col) = item.col else {
@@ -270,12 +320,12 @@ impl Handler<'_> {
                 Some(c) => c
                     .apply(raw, view)
                     .map_err(|e| Refused(conv_reason(&item.column, e)))?,
-                None => Some(super::convert::PyVal::Str(raw.into())),
+                None => Some(PyVal::Str(raw.into())),
             };
             let Some(value) = value else {
                 if self.strict_required && !raw.is_empty() {
-                    let target = match &item.target {
-                        Target::Field(f) => f.name().to_owned(),
+                    let target = match &item.dest {
+                        Dest::Field(f) => f.name().to_owned(),
                         _ => item.column.clone(),
                     };
                     return Err(Refused(format!(
@@ -285,8 +335,8 @@ impl Handler<'_> {
                 }
                 continue;
             };
-            match &item.target {
-                Target::Field(f) => match add_value(ev, *f, &value) {
+            match &item.dest {
+                Dest::Field(f) => match add_value(out, *f, &value) {
                     Added::Ok => {}
                     Added::Invalid => {
                         return Err(Refused(format!(
@@ -300,9 +350,9 @@ impl Handler<'_> {
                         return Err(Refused(format!("field {} is set twice", f.name())));
                     }
                 },
-                Target::Extra(k) => ev.set_extra(k, to_extra(value)),
-                // IntelMQ only logs an unknown key here and moves on.
-                Target::ExtraSameName | Target::Ignore | Target::Unknown(_) => {}
+                Dest::Extra(k) => out.extra(k, &value),
+                // IntelMQ only logs a key it cannot add here and moves on.
+                Dest::Nowhere | Dest::Ignore | Dest::Unknown(_) => {}
             }
             remaining[col] -= 1;
         }
@@ -316,9 +366,7 @@ impl Handler<'_> {
                 continue;
             };
             let value = match &item.conv {
-                Some(super::convert::Conv::Unknown(_)) | None => {
-                    Some(super::convert::PyVal::Str(raw.into()))
-                }
+                Some(Conv::Unknown(_)) | None => Some(PyVal::Str(raw.into())),
                 Some(c) => c
                     .apply(raw, view)
                     .map_err(|e| Refused(conv_reason(&item.column, e)))?,
@@ -327,11 +375,10 @@ impl Handler<'_> {
                 remaining[col] -= 1;
                 continue;
             };
-            match &item.target {
-                Target::ExtraSameName => ev.set_extra(&item.column, to_extra(value)),
-                Target::Extra(k) => ev.set_extra(k, to_extra(value)),
-                Target::Ignore => {}
-                Target::Field(f) => match add_value(ev, *f, &value) {
+            match &item.dest {
+                Dest::Extra(k) => out.extra(k, &value),
+                Dest::Ignore | Dest::Nowhere => {}
+                Dest::Field(f) => match add_value(out, *f, &value) {
                     Added::Ok => {}
                     // The column stays and ends up in extra.
                     Added::Invalid => continue,
@@ -339,11 +386,10 @@ impl Handler<'_> {
                         return Err(Refused(format!("field {} is set twice", f.name())));
                     }
                 },
-                Target::Unknown(key) => {
-                    // IntelMQ checks for empty markers before the key.
-                    if !matches!(&value, super::convert::PyVal::Str(s) if matches!(&**s, "" | "-" | "N/A"))
-                    {
-                        ev.set_extra(key, to_extra(value));
+                // IntelMQ checks for empty markers before the key.
+                Dest::Unknown(k) => {
+                    if !is_empty_marker(&value) {
+                        out.extra(k, &value);
                     }
                 }
             }
@@ -351,31 +397,30 @@ impl Handler<'_> {
         }
         for op in &plan.constants {
             match op {
-                ConstOp::Set(f, v) => ev.set_checked(*f, v.clone()),
-                ConstOp::Delete(f) => {
-                    ev.remove(*f);
-                }
-                ConstOp::Extra(k, v) => ev.set_extra(k, v.clone()),
+                ConstOp::Set(v) => out.put(v),
+                ConstOp::Delete(f) => out.remove(*f),
+                ConstOp::Extra(k, v) => out.extra_value(k, v),
                 ConstOp::Fail(reason) => return Err(Refused(reason.clone())),
             }
         }
-        ev.set_checked(Field::Raw, Value::Raw(Box::new(self.raw_of(row.raw))));
-        for (i, name) in plan.names.iter().enumerate() {
+        out.raw(&plan.raw_prefix, self.raw_line(row.raw));
+        for (i, key) in plan.names.iter().enumerate() {
             if remaining[i] == 0 {
                 continue;
             }
             match view.value(i) {
                 Some("") => {}
-                Some(v) => ev.set_extra(name, ExtraValue::Str(v.into())),
-                None => ev.set_extra(name, ExtraValue::Null),
+                Some(v) => out.extra(key, &PyVal::Str(v.into())),
+                None => out.extra_value(key, &ExtraValue::Null),
             }
         }
         Ok(())
     }
 
-    /// IntelMQ's `recover_line_csv_dict`: the quoted header, the line ending,
-    /// and the last physical line of the record, stripped at the end.
-    fn raw_of(&self, record: &[u8]) -> Raw {
+    /// What IntelMQ's `recover_line_csv_dict` puts after the header: the last
+    /// physical line of the record, stripped at the end (or, with
+    /// `full_raw`, the whole record).
+    fn raw_line<'r>(&self, record: &'r [u8]) -> &'r [u8] {
         let line = if self.full_raw {
             record
         } else {
@@ -384,17 +429,42 @@ impl Handler<'_> {
                 None => record,
             }
         };
-        let line = match std::str::from_utf8(line) {
+        match std::str::from_utf8(line) {
             Ok(s) => s
                 .trim_end_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
                 .as_bytes(),
             Err(_) => line,
-        };
-        Raw::Bytes {
-            prefix: Some(self.plan.raw_prefix.clone()),
-            bytes: line.to_vec(),
         }
     }
+}
+
+/// What adding a value to a field did, in IntelMQ's terms.
+enum Added {
+    /// Stored, or ignored as an empty marker (`""`, `"-"`, `"N/A"`).
+    Ok,
+    /// `InvalidValue`.
+    Invalid,
+    /// `KeyExists`: the field was already set.
+    Exists,
+}
+
+/// `event.add(field, value)` with IntelMQ's outcomes.
+fn add_value<O: RowOut>(out: &mut O, field: Field, v: &PyVal<'_>) -> Added {
+    if out.has(field) {
+        return Added::Exists;
+    }
+    if is_empty_marker(v) {
+        return Added::Ok;
+    }
+    match out.add(field, v) {
+        Ok(()) => Added::Ok,
+        Err(()) => Added::Invalid,
+    }
+}
+
+/// A conversion error, as a reject reason.
+fn conv_reason(column: &str, e: super::convert::ConvError) -> String {
+    format!("column {column:?}: {}", e.0)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ impl XarfReader {
     pub fn read(
         &self,
         src: &Source,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         sink: &mut dyn FnMut(Batch),
     ) -> Result<(), FeedError> {
         let mut batch = Batch {
@@ -45,7 +45,7 @@ impl XarfReader {
         raw: &[u8],
         src: &Source,
         line: u64,
-        ctx: &ReadContext<'_>,
+        ctx: &ReadContext,
         batch: &mut Batch,
     ) {
         batch.rows += 1;
@@ -68,7 +68,7 @@ impl XarfReader {
         }
     }
 
-    fn read_json(&self, src: &Source, ctx: &ReadContext<'_>, batch: &mut Batch) {
+    fn read_json(&self, src: &Source, ctx: &ReadContext, batch: &mut Batch) {
         // A whole document first (pretty-printed object or array), then one
         // object per line.
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&src.data) {
@@ -101,7 +101,7 @@ impl XarfReader {
         }
     }
 
-    fn read_mail(&self, src: &Source, ctx: &ReadContext<'_>, batch: &mut Batch) {
+    fn read_mail(&self, src: &Source, ctx: &ReadContext, batch: &mut Batch) {
         let text = String::from_utf8_lossy(&src.data);
         if legacy::looks_like_report(&text) && !text.contains("Content-Type") {
             // A bare YAML report.

@@ -8,7 +8,7 @@
 use crate::cli::BenchIngestArgs;
 use crate::output::thousands;
 use anyhow::{Context, Result, bail};
-use kizuki_event::{Event, Timestamp, json};
+use kizuki_event::{Timestamp, json};
 use kizuki_feeds::shadowserver::ShadowserverReader;
 use kizuki_feeds::synth::{FeedKind, Synth};
 use kizuki_feeds::{ReadContext, input};
@@ -66,13 +66,11 @@ fn csv_alone(data: &[u8]) -> Result<u64> {
 /// kizuki: parse, validate and serialize to `/dev/null`.
 fn kizuki(src: &kizuki_feeds::Source, threads: usize) -> Result<(u64, u64)> {
     let reader = ShadowserverReader::default();
-    let opts = json::WriteOptions::default();
-    let enc = |ev: &Event, out: &mut Vec<u8>| json::write_event(ev, out, &opts);
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00")?;
     let ctx = ReadContext::new()
         .threads(threads)
         .observation(observation)
-        .encoder(&enc);
+        .json(json::WriteOptions::default());
     let mut sink = std::io::BufWriter::new(std::fs::File::create("/dev/null")?);
     let (mut accepted, mut bytes) = (0, 0);
     let mut err = None;

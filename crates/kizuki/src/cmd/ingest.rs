@@ -4,7 +4,7 @@ use crate::Global;
 use crate::cli::IngestArgs;
 use crate::output::{Output, rate, thousands, write_reject};
 use anyhow::{Context, Result, bail};
-use kizuki_event::{Event, Field, Timestamp, Zone, json};
+use kizuki_event::{Field, Timestamp, Zone, json};
 use kizuki_feeds::shadowserver::{Schema, ShadowserverReader};
 use kizuki_feeds::{Batch, Format, ReadContext, Reader, generic::GenericCsvReader, input};
 use std::io::IsTerminal;
@@ -193,14 +193,11 @@ impl IngestPlan {
         rejects: &Path,
         show_progress: bool,
     ) -> Result<Summary> {
-        let opts = json::WriteOptions::default().origin(self.origin);
-        let enc = |ev: &Event, buf: &mut Vec<u8>| json::write_event(ev, buf, &opts);
         let ctx = ReadContext::new()
             .threads(self.threads)
             .observation(self.observation)
+            .json(json::WriteOptions::default().origin(self.origin))
             .defaults(self.defaults.clone())
-            .encoder(&enc);
-        ctx.check_defaults()
             .map_err(|e| anyhow::anyhow!("--set: {e}"))?;
 
         let total_bytes: u64 = files
