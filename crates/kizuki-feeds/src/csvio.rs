@@ -415,7 +415,7 @@ mod tests {
         let mut seen = Vec::new();
         for_each_record(data, b',', |r| {
             seen.push((
-                r.fields.unwrap().len(),
+                r.width,
                 r.raw.to_vec(),
                 r.line,
                 r.odd_quotes,
