@@ -414,12 +414,7 @@ mod tests {
         let data = b"a,\"b\nc\"\r\nd,e\n\nf,\"g";
         let mut seen = Vec::new();
         for_each_record(data, b',', |r| {
-            seen.push((
-                r.width,
-                r.raw.to_vec(),
-                r.line,
-                r.odd_quotes,
-            ));
+            seen.push((r.width, r.raw.to_vec(), r.line, r.odd_quotes));
             Next::Continue
         });
         assert_eq!(
