@@ -6,7 +6,7 @@ use crate::batch::{Batch, ReadContext};
 use crate::feodo::FeodoReader;
 use crate::generic::GenericCsvReader;
 use crate::input::Source;
-use crate::intelmq::IntelmqReader;
+use crate::intelmq::{IntelmqCsvReader, IntelmqReader, is_intelmq_header};
 use crate::shadowserver::ShadowserverReader;
 use crate::xarf::XarfReader;
 
@@ -21,6 +21,8 @@ pub enum Format {
     Xarf,
     /// IntelMQ JSON lines (also kizuki's own event files).
     Intelmq,
+    /// CSV whose header names IntelMQ fields (kizuki's CSV reports).
+    IntelmqCsv,
     /// Any delimited file, with a mapping file.
     Csv,
 }
@@ -32,6 +34,7 @@ impl Format {
         (Format::Feodo, "feodo"),
         (Format::Xarf, "xarf"),
         (Format::Intelmq, "intelmq"),
+        (Format::IntelmqCsv, "intelmq-csv"),
         (Format::Csv, "csv"),
     ];
 
@@ -78,6 +81,8 @@ pub struct Reader {
     pub xarf: XarfReader,
     /// The IntelMQ JSON lines reader.
     pub intelmq: IntelmqReader,
+    /// The IntelMQ-keyed CSV reader.
+    pub intelmq_csv: IntelmqCsvReader,
     /// The generic CSV reader, when a mapping was given.
     pub generic: Option<GenericCsvReader>,
 }
@@ -136,6 +141,7 @@ impl Reader {
             Format::Feodo => self.feodo.read(src, ctx, sink)?,
             Format::Xarf => self.xarf.read(src, ctx, sink)?,
             Format::Intelmq => self.intelmq.read(src, ctx, sink)?,
+            Format::IntelmqCsv => self.intelmq_csv.read(src, ctx, sink)?,
             Format::Csv => match &self.generic {
                 Some(g) => g.read(src, ctx, sink)?,
                 None => {
@@ -179,6 +185,9 @@ fn sniff(data: &[u8]) -> Option<Format> {
         return Some(Format::Feodo);
     }
     let first = t.lines().next().unwrap_or("");
+    if is_intelmq_header(first.as_bytes()) {
+        return Some(Format::IntelmqCsv);
+    }
     let header_like = first.split_once(':').is_some_and(|(k, _)| {
         !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
     });

@@ -94,7 +94,8 @@ impl IpRange {
             IpRange::V4(lo, _) => u128::from(*lo),
             IpRange::V6(lo, _) => *lo,
         };
-        (size == 0 || size.is_power_of_two()) && (size == 0 || lo % size == 0)
+        // size 0 is the whole IPv6 space (the span wrapped).
+        size == 0 || (size.is_power_of_two() && lo % size == 0)
     }
 }
 

@@ -41,8 +41,120 @@ pub enum Command {
     /// Measure a stage and print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Send each event to the contact responsible for it (coordinator).
+    Route(RouteArgs),
+    /// Write each contact's report file and ready e-mail (coordinator).
+    Report(ReportArgs),
+    /// Count events by day, recipient, malware, ...; CSV, JSON or a chart.
+    Stats(StatsArgs),
+    /// Work with a contacts file.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
     /// Run the whole chain on built-in sample data.
     Demo(DemoArgs),
+}
+
+/// `kizuki route`.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// Events (IntelMQ JSON lines, or any feed `ingest` reads).
+    #[arg(long, required = true, num_args = 1.., value_name = "IN.jsonl")]
+    pub events: Vec<PathBuf>,
+
+    /// The contacts file (see examples/contacts.toml).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: PathBuf,
+
+    /// IP to AS tables: ip2asn TSV, CAIDA pfx2as, or MaxMind DB; consulted
+    /// in order. Text tables are compiled once into the data directory.
+    #[arg(long = "asn-table", value_name = "FILE")]
+    pub asn_tables: Vec<PathBuf>,
+
+    /// Where DIR/<contact-id>.jsonl and DIR/_unrouted.jsonl go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace the feed's AS number, AS name and country with the tables'
+    /// (by default only missing ones are filled).
+    #[arg(long)]
+    pub overwrite_enrichment: bool,
+
+    /// Threads to read with (default: every core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `kizuki report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The directory `kizuki route` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub routed: PathBuf,
+
+    /// The contacts file.
+    #[arg(long, value_name = "FILE")]
+    pub contacts: PathBuf,
+
+    /// Attachment format for every contact: csv, intelmq or xarf (default:
+    /// each contact's own).
+    #[arg(long, value_name = "F")]
+    pub format: Option<String>,
+
+    /// Where the reports and messages go.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// The sender, `Name <address>` (default: [coordinator] in kizuki.toml).
+    #[arg(long, value_name = "MAILBOX")]
+    pub from: Option<String>,
+}
+
+/// `kizuki stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Events (IntelMQ JSON lines, or any feed `ingest` reads).
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub events: Vec<PathBuf>,
+
+    /// Group by: day, recipient, malware, asn, country, feed, type, tld.
+    #[arg(long, value_delimiter = ',', default_value = "day")]
+    pub by: Vec<String>,
+
+    /// What to count: events, addresses (distinct source.ip) or accounts
+    /// (distinct source.account).
+    #[arg(long, default_value = "events")]
+    pub count: String,
+
+    /// Only events where FIELD=VALUE (`*` at either end matches any text),
+    /// e.g. --filter malware.name=emotet --filter source.account=*.jp.
+    #[arg(long = "filter", value_name = "FIELD=VALUE")]
+    pub filters: Vec<String>,
+
+    /// csv or json.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+
+    /// Also draw the counts per day as an SVG chart.
+    #[arg(long, value_name = "FILE.svg")]
+    pub chart: Option<PathBuf>,
+
+    /// The zone days are counted in (default: UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+}
+
+/// `kizuki contacts …`.
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Check a contacts file and list overlapping claims.
+    Check {
+        /// The contacts file.
+        file: PathBuf,
+    },
 }
 
 /// `kizuki ingest`.

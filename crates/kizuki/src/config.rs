@@ -16,6 +16,21 @@ pub struct Config {
     /// Settings of `kizuki ingest`.
     #[serde(default)]
     pub ingest: IngestConfig,
+    /// Who the coordinator is, for its reports.
+    #[serde(default)]
+    pub coordinator: CoordinatorConfig,
+}
+
+/// `[coordinator]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinatorConfig {
+    /// The sender's name, e.g. "Example CERT".
+    pub name: Option<String>,
+    /// The sender's address.
+    pub email: Option<String>,
+    /// The organisation named in reports. By default, the name.
+    pub org: Option<String>,
 }
 
 /// `[ingest]`.

@@ -67,6 +67,12 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Bench(cli::BenchCommand::Ingest(a)) => {
             cmd::bench::ingest(a).map(|()| ExitCode::SUCCESS)
         }
+        cli::Command::Route(a) => cmd::route::run(a, &g),
+        cli::Command::Report(a) => cmd::report::run(a, &g),
+        cli::Command::Stats(a) => cmd::stats::run(a).map(|()| ExitCode::SUCCESS),
+        cli::Command::Contacts(cli::ContactsCommand::Check { file }) => {
+            cmd::route::check_contacts(&file)
+        }
         cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
     }
 }

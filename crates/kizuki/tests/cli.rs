@@ -114,7 +114,7 @@ fn errors_say_what_to_fix() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("known formats: shadowserver, feodo, xarf, intelmq, csv"),
+        stderr(&o).contains("known formats: shadowserver, feodo, xarf, intelmq, intelmq-csv, csv"),
         "{}",
         stderr(&o)
     );

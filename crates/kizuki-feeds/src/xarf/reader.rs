@@ -5,7 +5,7 @@ use super::{legacy, v4};
 use crate::FeedError;
 use crate::batch::{Batch, ReadContext, Reject};
 use crate::input::Source;
-use kizuki_event::{Event, Field, Origin, Raw, Value};
+use kizuki_event::{Field, Origin, Raw, Value};
 
 /// Reads X-ARF reports.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +41,7 @@ impl XarfReader {
 
     fn finish(
         &self,
-        res: Result<Event, String>,
+        res: Result<v4::FromReport, String>,
         raw: &[u8],
         src: &Source,
         line: u64,
@@ -50,13 +50,20 @@ impl XarfReader {
     ) {
         batch.rows += 1;
         match res {
-            Ok(mut ev) => {
-                ev.set_checked(
-                    Field::Raw,
-                    Value::Raw(Box::new(Raw::from_bytes(raw.to_vec()))),
-                );
-                ev.set_checked(Field::TimeObservation, Value::Time(ctx.observation_time()));
-                ev.set_origin(Some(Origin::new(src.name.clone(), line)));
+            Ok(v4::FromReport {
+                event: mut ev,
+                embedded,
+            }) => {
+                // An embedded kizuki event is returned as it was written,
+                // as the IntelMQ JSON reader returns its events.
+                if !embedded {
+                    ev.set_checked(
+                        Field::Raw,
+                        Value::Raw(Box::new(Raw::from_bytes(raw.to_vec()))),
+                    );
+                    ev.set_checked(Field::TimeObservation, Value::Time(ctx.observation_time()));
+                    ev.set_origin(Some(Origin::new(src.name.clone(), line)));
+                }
                 ctx.emit(&mut ev, batch);
             }
             Err(reason) => batch.rejects.push(Reject {
@@ -106,7 +113,7 @@ impl XarfReader {
         if legacy::looks_like_report(&text) && !text.contains("Content-Type") {
             // A bare YAML report.
             self.finish(
-                legacy::event_from_yaml(&text),
+                legacy::event_from_yaml(&text).map(v4::FromReport::mapped),
                 &src.data,
                 src,
                 1,
@@ -142,7 +149,14 @@ impl XarfReader {
                 }
             } else if legacy::looks_like_report(body_text) {
                 found = true;
-                self.finish(legacy::event_from_yaml(body_text), body, src, 1, ctx, batch);
+                self.finish(
+                    legacy::event_from_yaml(body_text).map(v4::FromReport::mapped),
+                    body,
+                    src,
+                    1,
+                    ctx,
+                    batch,
+                );
             }
         }
         if !found {

@@ -49,8 +49,64 @@ const MAPPED: &[&str] = &[
     "evidence",
 ];
 
-/// Builds an event from one X-ARF v4 report object.
-pub fn event_from_report(m: &Map<String, Value>) -> Result<Event, String> {
+/// The event a kizuki report carries as evidence
+/// (`application/x-intelmq+json`), when there is one.
+fn embedded_event(m: &Map<String, Value>) -> Option<Result<Event, String>> {
+    use base64::Engine;
+    let items = m.get("evidence")?.as_array()?;
+    let item = items.iter().find(|i| {
+        i.get("content_type").and_then(Value::as_str) == Some("application/x-intelmq+json")
+    })?;
+    let payload = item.get("payload").and_then(Value::as_str)?;
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .map_err(|e| format!("embedded event: bad base64: {e}"))
+            .and_then(|bytes| {
+                kizuki_event::json::parse_event(&bytes, None)
+                    .map_err(|e| format!("embedded event: {e}"))
+            }),
+    )
+}
+
+/// An event read from one X-ARF v4 report.
+#[derive(Debug)]
+pub struct FromReport {
+    /// The event.
+    pub event: Event,
+    /// True when the report carried a kizuki event as evidence and this is
+    /// that event, returned as it was written: the reader must not add a
+    /// raw copy, an observation time or an origin of its own.
+    pub embedded: bool,
+}
+
+impl FromReport {
+    /// An event mapped from a report's fields.
+    pub fn mapped(event: Event) -> Self {
+        Self {
+            event,
+            embedded: false,
+        }
+    }
+}
+
+/// Builds an event from one X-ARF v4 report object. A report written by
+/// kizuki carries its event as evidence, which is returned as it was.
+pub fn event_from_report(m: &Map<String, Value>) -> Result<FromReport, String> {
+    if let Some(ev) = embedded_event(m) {
+        return ev.map(|event| FromReport {
+            event,
+            embedded: true,
+        });
+    }
+    mapped_event(m).map(|event| FromReport {
+        event,
+        embedded: false,
+    })
+}
+
+/// Maps the fields of an X-ARF v4 report onto an event.
+fn mapped_event(m: &Map<String, Value>) -> Result<Event, String> {
     let s = |k: &str| m.get(k).and_then(Value::as_str).filter(|v| !v.is_empty());
     let mut ev = Event::new();
     let add = |ev: &mut Event, f: Field, v: Input<'_>| ev.add(f, v).map_err(|e| e.to_string());

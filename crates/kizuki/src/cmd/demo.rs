@@ -145,5 +145,89 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
         "   Feodo Tracker C2 servers: {} (with first-seen/last-online windows)",
         thousands(c2.len() as u64)
     );
+
+    println!();
+    println!("2. Route: the coordinator sends each event to the operator responsible for it");
+    let contacts = dir.join("contacts.toml");
+    std::fs::write(&contacts, DEMO_CONTACTS)
+        .with_context(|| format!("cannot write {}", contacts.display()))?;
+    let table = dir.join("ip2asn-demo.tsv");
+    std::fs::write(&table, DEMO_IP2ASN)
+        .with_context(|| format!("cannot write {}", table.display()))?;
+    println!(
+        "   contacts: {} (three operators); AS table: {}",
+        contacts.display(),
+        table.display()
+    );
+    let routed = dir.join("routed");
+    super::route::run(
+        crate::cli::RouteArgs {
+            events: vec![out.clone()],
+            contacts: contacts.clone(),
+            asn_tables: vec![table],
+            out: routed.clone(),
+            overwrite_enrichment: false,
+            threads: None,
+        },
+        g,
+    )?;
+    println!("   per-operator event files: {}", routed.display());
+
+    println!();
+    println!("3. Report: one report and one ready e-mail per operator, in its language");
+    let reports = dir.join("reports");
+    super::report::run(
+        crate::cli::ReportArgs {
+            routed,
+            contacts,
+            format: None,
+            out: reports.clone(),
+            from: Some("Demo CERT <cert@coordinator.example.jp>".into()),
+        },
+        g,
+    )?;
+    println!("   reports and .eml messages: {}", reports.display());
     Ok(())
 }
+
+/// Three fictional operators for the synthetic networks of the demo data.
+const DEMO_CONTACTS: &str = r#"
+[[contact]]
+id = "demo-isp-east"
+name = "Demo ISP East"
+kind = "operator"
+asns = [4713, 18126]
+to = ["abuse@east.isp.example.jp"]
+language = "ja"
+format = "csv"
+timezone = "Asia/Tokyo"
+
+[[contact]]
+id = "demo-isp-west"
+name = "Demo ISP West"
+kind = "operator"
+asns = [2516]
+prefixes = ["210.130.0.0/16"]
+to = ["abuse@west.isp.example.jp"]
+language = "ja"
+format = "xarf"
+timezone = "Asia/Tokyo"
+
+[[contact]]
+id = "demo-mobile"
+name = "Demo Mobile Carrier"
+kind = "operator"
+asns = [17676]
+to = ["security@mobile.example.com"]
+language = "en"
+format = "intelmq"
+timezone = "UTC"
+"#;
+
+/// An ip2asn-style table for the demo networks.
+const DEMO_IP2ASN: &str = "49.96.0.0\t49.96.255.255\t9605\tJP\tDEMO-CARRIER-KYUSHU\n\
+106.128.0.0\t106.128.255.255\t2516\tJP\tDEMO-ISP-WEST\n\
+126.10.0.0\t126.10.255.255\t17676\tJP\tDEMO-MOBILE\n\
+153.156.0.0\t153.156.255.255\t4713\tJP\tDEMO-ISP-EAST\n\
+180.46.0.0\t180.46.255.255\t18126\tJP\tDEMO-ISP-EAST-HOKKAIDO\n\
+210.130.0.0\t210.130.255.255\t2497\tJP\tDEMO-TRANSIT\n";

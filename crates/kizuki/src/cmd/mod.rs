@@ -4,4 +4,7 @@
 pub mod bench;
 pub mod demo;
 pub mod ingest;
+pub mod report;
+pub mod route;
+pub mod stats;
 pub mod synth;
