@@ -297,7 +297,8 @@ impl Stats {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i != day_at)
-                .map(|(_, s)| s.as_str())
+                // "-" (no value) reads badly in a legend.
+                .map(|(_, s)| if s == "-" { "(none)" } else { s.as_str() })
                 .collect();
             let name = if name.is_empty() {
                 self.count_name().to_owned()
@@ -349,6 +350,8 @@ impl Stats {
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
             .margin(16)
+            // Room for the last day's label, centred on the right edge.
+            .margin_right(48)
             .x_label_area_size(48)
             .y_label_area_size(64)
             .build_cartesian_2d(

@@ -258,3 +258,126 @@ fn xarf_reports_are_valid_v4_botnet() {
     bad.as_object_mut().unwrap().remove("compromise_evidence");
     assert!(botnet.iter_errors(&bad).next().is_some());
 }
+
+/// The SMTP server and Maildir of the test MTA that `.ci/services/postfix.sh`
+/// starts, or `None` (the test is skipped, saying so) where it is not set up.
+/// With `KIZUKI_REQUIRE_SERVICES` set, as in CI, a missing MTA fails.
+fn test_mta() -> Option<(String, std::path::PathBuf)> {
+    match (
+        std::env::var("KIZUKI_TEST_SMTP"),
+        std::env::var("KIZUKI_TEST_MAILDIR"),
+    ) {
+        (Ok(smtp), Ok(maildir)) => Some((smtp, maildir.into())),
+        _ => {
+            assert!(
+                std::env::var_os("KIZUKI_REQUIRE_SERVICES").is_none(),
+                "KIZUKI_TEST_SMTP and KIZUKI_TEST_MAILDIR are not set: run .ci/services/postfix.sh"
+            );
+            eprintln!(
+                "skipped: no test MTA (run .ci/services/postfix.sh and set KIZUKI_TEST_SMTP, KIZUKI_TEST_MAILDIR)"
+            );
+            None
+        }
+    }
+}
+
+/// The delivered copies of the message with `message_id`.
+fn copies(maildir: &Path, message_id: &str) -> Vec<(std::path::PathBuf, String)> {
+    let needle = format!("Message-ID: <{message_id}>");
+    let Ok(dir) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            text.contains(&needle).then(|| (e.path(), text))
+        })
+        .collect()
+}
+
+/// Waits until `n` copies of the message are delivered, and returns them.
+fn delivered(maildir: &Path, message_id: &str, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let found = copies(maildir, message_id);
+        if found.len() >= n {
+            return found.into_iter().map(|(_, t)| t).collect();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "{message_id} was not delivered {n} times to {}",
+        maildir.display()
+    );
+}
+
+#[test]
+fn a_real_mta_accepts_the_messages_as_written() {
+    use lettre::Transport;
+    let Some((smtp, maildir)) = test_mta() else {
+        return;
+    };
+    let (host, port) = smtp.rsplit_once(':').unwrap();
+    let mailer = lettre::SmtpTransport::builder_dangerous(host)
+        .port(port.parse().unwrap())
+        .build();
+    let dir = Directory::from_toml("c.toml", CONTACTS).unwrap();
+    for (id, format) in [
+        ("isp-ja", ReportFormat::Csv),
+        ("isp-ja", ReportFormat::Xarf),
+        ("corp-en", ReportFormat::Intelmq),
+    ] {
+        let contact = dir.get(id).unwrap();
+        let r = report::build(contact, &events(), format, &sender(), now()).unwrap();
+        let rcpt: Vec<lettre::Address> = contact
+            .to
+            .iter()
+            .chain(&contact.cc)
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let n = rcpt.len();
+        // The report id is derived from the content and the day, so an
+        // earlier run's copies are cleared first.
+        let message_id = format!("{}@coordinator.example.jp", r.id);
+        for (path, _) in copies(&maildir, &message_id) {
+            std::fs::remove_file(path).unwrap();
+        }
+        let envelope =
+            lettre::address::Envelope::new(Some(sender().email.parse().unwrap()), rcpt).unwrap();
+        mailer
+            .send_raw(&envelope, &r.eml)
+            .unwrap_or_else(|e| panic!("{id} {format:?}: the MTA refused the message: {e}"));
+        // Delivered unchanged: the MTA adds its trace headers on top and
+        // stores lines with LF ends; the message below them is ours.
+        // lettre ends DATA with CRLF "." CRLF after the message's own final
+        // CRLF, which leaves one empty line after the closing boundary.
+        let ours = String::from_utf8(r.eml.clone())
+            .unwrap()
+            .replace("\r\n", "\n")
+            + "\n";
+        for got in delivered(&maildir, &message_id, n) {
+            if !got.ends_with(&ours) {
+                let first = ours
+                    .lines()
+                    .zip(got.lines().skip_while(|l| !ours.starts_with(l)))
+                    .find(|(a, b)| a != b);
+                panic!("{id} {format:?}: the MTA changed the message; first change {first:?}");
+            }
+            let added = &got[..got.len() - ours.len()];
+            for line in added.lines() {
+                assert!(
+                    [
+                        "Return-Path:",
+                        "Delivered-To:",
+                        "X-Original-To:",
+                        "Received:",
+                        " ",
+                        "\t"
+                    ]
+                    .iter()
+                    .any(|p| line.starts_with(p)),
+                    "{id} {format:?}: the MTA rewrote the message: {line:?}"
+                );
+            }
+        }
+    }
+}

@@ -338,8 +338,8 @@ pub struct BenchIngestArgs {
 /// `kizuki demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Rows of synthetic sinkhole data.
-    #[arg(long, default_value_t = 5000)]
+    /// Rows of synthetic sinkhole data, spread over a week.
+    #[arg(long, default_value_t = 7000)]
     pub rows: u64,
 
     /// Seed of the synthetic data.

@@ -13,11 +13,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn write_feed(dir: &Path, kind: FeedKind, rows: u64, seed: u64, bad: f64) -> Result<PathBuf> {
-    let path = dir.join(kind.file_name("2021-02-22"));
+/// The first day of the demo data: 2021-02-22T00:00:00Z.
+const FIRST_DAY: i64 = 1_613_952_000;
+/// Days of sinkhole reports in the demo.
+const DAYS: i64 = 7;
+
+fn write_feed(dir: &Path, kind: FeedKind, day: i64, synth: Synth) -> Result<PathBuf> {
+    let date = Timestamp::from_unix(FIRST_DAY + day * 86_400)
+        .map(|t| t.to_iso()[..10].to_owned())
+        .context("demo date out of range")?;
+    let path = dir.join(kind.file_name(&date));
     let mut f =
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    Synth::new(kind, rows, seed).bad_share(bad).write(&mut f)?;
+    synth.start(FIRST_DAY + day * 86_400).write(&mut f)?;
     f.flush()?;
     Ok(path)
 }
@@ -49,17 +57,35 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     );
     println!();
     println!("1. Ingest: the coordinator reads the feeds it receives");
-    let files = vec![
-        write_feed(&feeds, FeedKind::Sinkhole, args.rows, args.seed, 0.002)?,
-        write_feed(
+    // A week of daily sinkhole reports in which Emotet fades as machines
+    // are cleaned, one HTTP sinkhole report, and the Feodo Tracker list.
+    let mut files = Vec::new();
+    for day in 0..DAYS {
+        let share = 0.30 - 0.04 * day as f64;
+        files.push(write_feed(
             &feeds,
-            FeedKind::SinkholeHttp,
-            args.rows / 2,
-            args.seed + 1,
-            0.002,
-        )?,
-        write_feed(&feeds, FeedKind::FeodoCsv, 300, args.seed + 2, 0.0)?,
-    ];
+            FeedKind::Sinkhole,
+            day,
+            Synth::new(FeedKind::Sinkhole, args.rows / DAYS as u64, args.seed + day as u64)
+                .emotet_share(share)
+                .bad_share(0.002),
+        )?);
+    }
+    files.push(write_feed(
+        &feeds,
+        FeedKind::SinkholeHttp,
+        0,
+        Synth::new(FeedKind::SinkholeHttp, args.rows / 2, args.seed + 100)
+            .span(DAYS * 86_400)
+            .emotet_share(0.1)
+            .bad_share(0.002),
+    )?);
+    files.push(write_feed(
+        &feeds,
+        FeedKind::FeodoCsv,
+        0,
+        Synth::new(FeedKind::FeodoCsv, 300, args.seed + 200),
+    )?);
     for f in &files {
         println!("   feed: {}", f.display());
     }
@@ -178,7 +204,7 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
     let reports = dir.join("reports");
     super::report::run(
         crate::cli::ReportArgs {
-            routed,
+            routed: routed.clone(),
             contacts,
             format: None,
             out: reports.clone(),
@@ -187,6 +213,33 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
         g,
     )?;
     println!("   reports and .eml messages: {}", reports.display());
+
+    println!();
+    println!("4. Statistics: addresses sending Emotet per day, per operator (Japan time)");
+    let table = dir.join("emotet-per-day.csv");
+    let chart = dir.join("emotet-per-day.svg");
+    let mut routed_files: Vec<PathBuf> = std::fs::read_dir(&routed)
+        .with_context(|| format!("cannot read {}", routed.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    routed_files.sort();
+    super::stats::run(crate::cli::StatsArgs {
+        events: routed_files,
+        by: vec!["day".into(), "recipient".into()],
+        count: "addresses".into(),
+        filters: vec!["malware.name=emotet".into()],
+        format: "csv".into(),
+        out: Some(table.clone()),
+        chart: Some(chart.clone()),
+        tz: Some("Asia/Tokyo".into()),
+    })?;
+    let text = std::fs::read_to_string(&table)
+        .with_context(|| format!("cannot read {}", table.display()))?;
+    for line in text.lines() {
+        println!("   {line}");
+    }
+    println!("   table: {}; chart: {}", table.display(), chart.display());
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `kizuki report`: each contact's report file and ready e-mail.
 
-use super::route::{MANIFEST, UNROUTED, read_events};
+use super::route::{MANIFEST, read_events};
 use crate::Global;
 use crate::cli::ReportArgs;
 use crate::output::{Output, thousands};
@@ -74,7 +74,8 @@ pub fn run(args: ReportArgs, g: &Global) -> Result<ExitCode> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let now = Timestamp::now();
     let mut written = 0;
-    for f in files.iter().filter(|f| f.as_str() != UNROUTED) {
+    // `_unrouted.jsonl`, `_rejects.jsonl`: contact ids never start with '_'.
+    for f in files.iter().filter(|f| !f.starts_with('_')) {
         let id = f.trim_end_matches(".jsonl");
         let Some(contact) = dir.get(id) else {
             bail!(

@@ -2,7 +2,7 @@
 
 use crate::Global;
 use crate::cli::RouteArgs;
-use crate::output::{Output, thousands};
+use crate::output::{Output, thousands, write_reject};
 use anyhow::{Context, Result, bail};
 use kizuki_event::{Event, json};
 use kizuki_feeds::{ReadContext, Reader, input};
@@ -18,6 +18,8 @@ use std::process::ExitCode;
 pub const MANIFEST: &str = "_route.json";
 /// Unrouted events.
 pub const UNROUTED: &str = "_unrouted.jsonl";
+/// Input lines that were not events, with file, line and reason.
+pub const REJECTS: &str = "_rejects.jsonl";
 
 /// Loads AS tables; text tables are compiled once and kept in
 /// `<data-dir>/lookup/`, keyed by the file's path, size and time.
@@ -164,10 +166,19 @@ pub fn run(args: RouteArgs, g: &Global) -> Result<ExitCode> {
         for src in input::load(path)? {
             let mut err: Option<anyhow::Error> = None;
             let mut sink = |b: kizuki_feeds::Batch| {
-                rejected += b.rejects.len() as u64;
                 for r in &b.rejects {
-                    if !g.quiet {
+                    rejected += 1;
+                    if !g.quiet && rejected <= 20 {
                         eprintln!("  not an event: {}:{}: {}", r.file, r.line, r.reason);
+                    }
+                    // Kept, like every line read: nothing is lost.
+                    line.clear();
+                    write_reject(r, &mut line);
+                    if err.is_none()
+                        && let Err(e) = output_for(&mut outputs, &args.out, REJECTS)
+                            .and_then(|o| o.write(&line))
+                    {
+                        err = Some(e);
                     }
                 }
                 for mut ev in b.events {
@@ -200,17 +211,9 @@ pub fn run(args: RouteArgs, g: &Global) -> Result<ExitCode> {
                     if err.is_some() {
                         continue;
                     }
-                    let out = match outputs.get_mut(&file) {
-                        Some(o) => o,
-                        None => match Output::create(&args.out.join(&file)) {
-                            Ok(o) => outputs.entry(file.clone()).or_insert(o),
-                            Err(e) => {
-                                err = Some(e);
-                                continue;
-                            }
-                        },
-                    };
-                    if let Err(e) = out.write(&line) {
+                    if let Err(e) =
+                        output_for(&mut outputs, &args.out, &file).and_then(|o| o.write(&line))
+                    {
                         err = Some(e);
                     }
                 }
@@ -284,13 +287,27 @@ pub fn run(args: RouteArgs, g: &Global) -> Result<ExitCode> {
             }
         }
         if rejected > 0 {
-            eprintln!("  {} input line(s) were not events", thousands(rejected));
+            eprintln!(
+                "  {} input line(s) were not events; kept with the reason in {}",
+                thousands(rejected),
+                args.out.join(REJECTS).display()
+            );
         }
     }
-    if rejected > 0 {
-        bail!("{rejected} input line(s) could not be read as events");
-    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The output for one file of the run, created on first use.
+fn output_for<'o>(
+    outputs: &'o mut HashMap<String, Output>,
+    dir: &Path,
+    file: &str,
+) -> Result<&'o mut Output> {
+    if !outputs.contains_key(file) {
+        let o = Output::create(&dir.join(file))?;
+        outputs.insert(file.to_owned(), o);
+    }
+    outputs.get_mut(file).context("output was just created")
 }
 
 /// Reads the events of one routed file.

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs Debian's postfix and runs it on 127.0.0.1:25 as a test MTA that
+# accepts mail for any address in any domain and delivers it all to one
+# Maildir, $KIZUKI_TEST_MAILDIR (new/ holds the delivered messages, each with
+# Delivered-To and X-Original-To added). Nothing is relayed off the machine.
+# Prints the environment the tests read.
+#
+# It insists on RFC 821 envelope syntax, and refuses bare LF where this
+# postfix version checks for it.
+#
+# This rewrites /etc/postfix/main.cf: run it on a CI or throwaway machine.
+set -euo pipefail
+
+maildir=/var/mail/kizuki
+if ! command -v postfix >/dev/null; then
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >/dev/null
+    }
+fi
+id vmail >/dev/null 2>&1 || useradd --system --home-dir "$maildir" --shell /usr/sbin/nologin vmail
+mkdir -p "$maildir"
+chown vmail:vmail "$maildir"
+
+[ -f /etc/postfix/main.cf ] || cp /usr/share/postfix/main.cf.debian /etc/postfix/main.cf
+printf '/./ OK\n' > /etc/postfix/kizuki-domains
+uid=$(id -u vmail)
+gid=$(id -g vmail)
+postconf -e \
+    "myhostname=mta.kizuki.test" \
+    "mydestination=" \
+    "inet_interfaces=127.0.0.1" \
+    "inet_protocols=ipv4" \
+    "mynetworks=127.0.0.0/8" \
+    "relayhost=" \
+    "alias_maps=" \
+    "alias_database=" \
+    "default_transport=error:no mail leaves this test MTA" \
+    "virtual_mailbox_domains=regexp:/etc/postfix/kizuki-domains" \
+    "virtual_mailbox_maps=static:inbox/" \
+    "virtual_mailbox_base=$maildir" \
+    "virtual_uid_maps=static:$uid" \
+    "virtual_gid_maps=static:$gid" \
+    "virtual_mailbox_limit=0" \
+    "message_size_limit=52428800" \
+    "smtpd_recipient_restrictions=permit_mynetworks,reject" \
+    "strict_rfc821_envelopes=yes" \
+    "smtpd_forbid_bare_newline=yes" \
+    "smtpd_forbid_bare_newline_exclusions=" \
+    "maillog_file=/var/log/postfix.log"
+postfix check
+if postfix status >/dev/null 2>&1; then
+    postfix reload >/dev/null 2>&1
+else
+    postfix start >/dev/null 2>&1
+fi
+# Wait for the listener.
+for _ in $(seq 1 50); do
+    if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null; then
+        echo "KIZUKI_TEST_SMTP=127.0.0.1:25"
+        echo "KIZUKI_TEST_MAILDIR=$maildir/inbox"
+        exit 0
+    fi
+    sleep 0.2
+done
+echo "postfix did not start listening on 127.0.0.1:25" >&2
+tail -20 /var/log/postfix.log >&2 || true
+exit 1
