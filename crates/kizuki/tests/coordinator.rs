@@ -493,3 +493,41 @@ fn stats_counts_by_day_recipient_and_malware_and_draws_a_chart() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_shipped_examples_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    let o = kizuki(
+        dir.path(),
+        &[
+            "contacts",
+            "check",
+            root.join("examples/contacts.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // The example configuration, with every setting switched on.
+    let example = std::fs::read_to_string(root.join("examples/kizuki.toml")).unwrap();
+    let on: String = example
+        .lines()
+        .filter(|l| !l.contains("schema ="))
+        .map(|l| {
+            l.strip_prefix("# ")
+                .filter(|r| r.contains(" = "))
+                .unwrap_or(l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(on, example, "the example has settings to switch on");
+    std::fs::write(dir.path().join("kizuki.toml"), on).unwrap();
+    let o = kizuki(
+        dir.path(),
+        &[
+            "contacts",
+            "check",
+            root.join("examples/contacts.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -66,9 +66,13 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
             &feeds,
             FeedKind::Sinkhole,
             day,
-            Synth::new(FeedKind::Sinkhole, args.rows / DAYS as u64, args.seed + day as u64)
-                .emotet_share(share)
-                .bad_share(0.002),
+            Synth::new(
+                FeedKind::Sinkhole,
+                args.rows / DAYS as u64,
+                args.seed + day as u64,
+            )
+            .emotet_share(share)
+            .bad_share(0.002),
         )?);
     }
     files.push(write_feed(
