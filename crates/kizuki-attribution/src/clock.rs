@@ -1,0 +1,271 @@
+//! Log times to UTC: local wall-clock times in a declared zone (with DST
+//! folds and gaps), ctime headers, syslog timestamps with no year, ISO 8601
+//! with an offset, epoch seconds.
+
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, TimeZone};
+
+/// Turns local wall-clock times of one log into UTC seconds.
+///
+/// In the hour a DST change repeats (the autumn fold) a local time names
+/// two instants. Logs are written in order, so the earlier instant is taken
+/// unless it would put the record well before the one read just before it;
+/// then the later one is. A time in the spring gap does not exist; it is
+/// read with the offset from before the gap, as a clock that had not yet
+/// moved would have written it.
+#[derive(Clone, Debug)]
+pub struct LocalClock {
+    tz: TimeZone,
+    last: Option<i64>,
+}
+
+/// How far back (in seconds) a record may go before a folded local time is
+/// read as the second of its two instants.
+const FOLD_SLACK: i64 = 300;
+
+impl LocalClock {
+    /// A clock for local times in `tz`.
+    pub fn new(tz: TimeZone) -> LocalClock {
+        LocalClock { tz, last: None }
+    }
+
+    /// The zone.
+    pub fn zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// UTC seconds for a local date and time.
+    pub fn resolve(&mut self, dt: DateTime) -> Option<i64> {
+        let amb = self.tz.to_ambiguous_timestamp(dt);
+        let local = dt.to_zoned(TimeZone::UTC).ok()?.timestamp().as_second();
+        let t = match amb.offset() {
+            AmbiguousOffset::Unambiguous { offset } => local - i64::from(offset.seconds()),
+            AmbiguousOffset::Gap { before, .. } => local - i64::from(before.seconds()),
+            AmbiguousOffset::Fold { before, after } => {
+                let first = local - i64::from(before.seconds());
+                let second = local - i64::from(after.seconds());
+                match self.last {
+                    Some(last) if first + FOLD_SLACK < last => second,
+                    _ => first,
+                }
+            }
+        };
+        self.note(t);
+        Some(t)
+    }
+
+    /// Tells the clock about a time read some other way (an epoch), so
+    /// that the next folded local time is judged against it.
+    pub fn note(&mut self, t: i64) {
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A month from its English abbreviation (any case).
+pub fn month(s: &str) -> Option<i8> {
+    let s = s.get(..3)?.to_ascii_lowercase();
+    MONTHS.iter().position(|m| *m == s).map(|i| i as i8 + 1)
+}
+
+fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
+    s.trim().parse().ok()
+}
+
+/// `HH:MM:SS` (fractions of a second are dropped).
+fn hms(s: &str) -> Option<(i8, i8, i8)> {
+    let mut it = s.split(':');
+    let h = num(it.next()?)?;
+    let m = num(it.next()?)?;
+    let sec = it.next()?;
+    let sec = sec.split('.').next()?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((h, m, num(sec)?))
+}
+
+fn datetime(y: i16, mo: i8, d: i8, (h, mi, s): (i8, i8, i8)) -> Option<DateTime> {
+    DateTime::new(y, mo, d, h, mi, s, 0).ok()
+}
+
+/// A ctime-style time, `Tue Sep 13 16:24:27 2011` (the FreeRADIUS `detail`
+/// header), as a local date and time.
+pub fn parse_ctime(s: &str) -> Option<DateTime> {
+    let mut it = s.split_ascii_whitespace();
+    let _weekday = it.next()?;
+    let mo = month(it.next()?)?;
+    let d = num(it.next()?)?;
+    let t = hms(it.next()?)?;
+    let y = num(it.next()?)?;
+    if it.next().is_some() {
+        return None;
+    }
+    datetime(y, mo, d, t)
+}
+
+/// A RADIUS Event-Timestamp as FreeRADIUS writes it, `Feb 23 2021 10:15:01
+/// JST`: the local date and time, and the zone abbreviation when there is
+/// one.
+pub fn parse_event_timestamp(s: &str) -> Option<(DateTime, Option<&str>)> {
+    let mut it = s.split_ascii_whitespace();
+    let mo = month(it.next()?)?;
+    let d = num(it.next()?)?;
+    let y = num(it.next()?)?;
+    let t = hms(it.next()?)?;
+    let zone = it.next();
+    if it.next().is_some() {
+        return None;
+    }
+    Some((datetime(y, mo, d, t)?, zone))
+}
+
+/// An ISO 8601 / RFC 3339 time with an offset or `Z` (RFC 5424 syslog),
+/// as UTC seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let ts: jiff::Timestamp = s.trim().parse().ok()?;
+    Some(ts.as_second())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with no zone (the UTC time Juniper MS-DPC lines
+/// carry after the slot).
+pub fn parse_plain(date: &str, time: &str) -> Option<DateTime> {
+    let mut it = date.split('-');
+    let y = num(it.next()?)?;
+    let mo = num(it.next()?)?;
+    let d = num(it.next()?)?;
+    if it.next().is_some() {
+        return None;
+    }
+    datetime(y, mo, d, hms(time)?)
+}
+
+/// UTC seconds of a civil date and time taken as UTC.
+pub fn utc(dt: DateTime) -> Option<i64> {
+    dt.to_zoned(TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+/// Syslog's RFC 3164 timestamps carry no year: `Feb 22 10:15:01`. The year
+/// starts at a given one and moves on when the month steps back (December
+/// to January).
+#[derive(Clone, Debug)]
+pub struct SyslogYear {
+    year: i16,
+    last_month: Option<i8>,
+}
+
+impl SyslogYear {
+    /// Starts in `year`.
+    pub fn new(year: i16) -> SyslogYear {
+        SyslogYear {
+            year,
+            last_month: None,
+        }
+    }
+
+    /// The year to use for a line in `month`.
+    pub fn year_for(&mut self, month: i8) -> i16 {
+        if let Some(last) = self.last_month
+            && month < last
+            && last - month >= 6
+        {
+            self.year += 1;
+        }
+        self.last_month = Some(month);
+        self.year
+    }
+}
+
+/// An RFC 3164 timestamp, `Mmm dd HH:MM:SS` (day space-padded), from the
+/// start of `s`: the local date and time, and the rest of the line.
+pub fn parse_rfc3164<'a>(s: &'a str, year: &mut SyslogYear) -> Option<(DateTime, &'a str)> {
+    let mo = month(s.get(..3)?)?;
+    let rest = s.get(3..)?.trim_start();
+    let (d, rest) = rest.split_once(' ')?;
+    let rest = rest.trim_start();
+    let (t, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let d: i8 = num(d)?;
+    let t = hms(t)?;
+    let y = year.year_for(mo);
+    Some((datetime(y, mo, d, t)?, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tz(name: &str) -> TimeZone {
+        TimeZone::get(name).unwrap()
+    }
+
+    fn dt(s: &str) -> DateTime {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn fold_hour_follows_the_log_order() {
+        // Europe/Berlin, 2021-10-31: 02:00-03:00 local happens twice.
+        let mut c = LocalClock::new(tz("Europe/Berlin"));
+        let a = c.resolve(dt("2021-10-31T02:30:00")).unwrap();
+        let b = c.resolve(dt("2021-10-31T02:50:00")).unwrap();
+        let again = c.resolve(dt("2021-10-31T02:10:00")).unwrap();
+        assert_eq!(a, utc(dt("2021-10-31T00:30:00")).unwrap());
+        assert_eq!(b, utc(dt("2021-10-31T00:50:00")).unwrap());
+        // Back to 02:10, so the second 02:10 (CET, UTC+1).
+        assert_eq!(again, utc(dt("2021-10-31T01:10:00")).unwrap());
+        let after = c.resolve(dt("2021-10-31T03:05:00")).unwrap();
+        assert_eq!(after, utc(dt("2021-10-31T02:05:00")).unwrap());
+    }
+
+    #[test]
+    fn gap_and_plain_times() {
+        let mut c = LocalClock::new(tz("Europe/Berlin"));
+        // 2021-03-28 02:30 does not exist in Berlin.
+        let t = c.resolve(dt("2021-03-28T02:30:00")).unwrap();
+        assert_eq!(t, utc(dt("2021-03-28T01:30:00")).unwrap());
+        let mut j = LocalClock::new(tz("Asia/Tokyo"));
+        assert_eq!(
+            j.resolve(dt("2021-02-23T10:15:02")),
+            utc(dt("2021-02-23T01:15:02"))
+        );
+    }
+
+    #[test]
+    fn ctime_event_timestamp_rfc3339() {
+        assert_eq!(
+            parse_ctime("Tue Sep 13 16:24:27 2011"),
+            Some(dt("2011-09-13T16:24:27"))
+        );
+        assert_eq!(parse_ctime("Tue Sep 13 16:24:27"), None);
+        assert_eq!(
+            parse_event_timestamp("Jun  9 2015 00:03:47 CEST"),
+            Some((dt("2015-06-09T00:03:47"), Some("CEST")))
+        );
+        assert_eq!(
+            parse_rfc3339("2021-02-22T10:15:01.123+09:00"),
+            utc(dt("2021-02-22T01:15:01"))
+        );
+        assert_eq!(parse_rfc3339("2021-02-22 10:15:01"), None);
+    }
+
+    #[test]
+    fn syslog_year_rolls_over_in_january() {
+        let mut y = SyslogYear::new(2020);
+        let (a, rest) = parse_rfc3164("Dec 31 23:59:59 host x", &mut y).unwrap();
+        assert_eq!(a, dt("2020-12-31T23:59:59"));
+        assert_eq!(rest, "host x");
+        let (b, _) = parse_rfc3164("Jan  1 00:00:01 host x", &mut y).unwrap();
+        assert_eq!(b, dt("2021-01-01T00:00:01"));
+        // A small step back in the same season is not a new year.
+        let mut y = SyslogYear::new(2021);
+        parse_rfc3164("Mar  1 00:00:00 h", &mut y).unwrap();
+        let (c, _) = parse_rfc3164("Feb 28 23:59:00 h", &mut y).unwrap();
+        assert_eq!(c, dt("2021-02-28T23:59:00"));
+        assert!(parse_rfc3164("Foo  1 00:00:00 h", &mut y).is_none());
+    }
+}

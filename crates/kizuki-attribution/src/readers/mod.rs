@@ -1,0 +1,298 @@
+//! Assignment-log readers: each turns one log format into [`LogRecord`]s,
+//! reporting every line it cannot read with its file, line and reason.
+//!
+//! | [`Format`] | log |
+//! | --- | --- |
+//! | `radius-detail` | FreeRADIUS accounting `detail` files |
+//! | `kea-lease4`, `kea-lease6` | ISC Kea memfile lease CSV |
+//! | `dhcpd-leases` | ISC dhcpd.leases (`lease`, `ia-na`, `ia-pd`) |
+//! | `pba-juniper`, `pba-a10`, `pba-nfware` | CGNAT port-block allocation syslog |
+
+pub mod dhcpd;
+pub mod kea;
+pub mod pba;
+pub mod radius;
+
+use crate::error::{AttributionError, LineError};
+use crate::record::LogRecord;
+use jiff::tz::TimeZone;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+/// An assignment-log format.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// FreeRADIUS accounting `detail`.
+    RadiusDetail,
+    /// Kea memfile, DHCPv4.
+    KeaLease4,
+    /// Kea memfile, DHCPv6.
+    KeaLease6,
+    /// ISC dhcpd.leases.
+    DhcpdLeases,
+    /// Juniper port-block allocation syslog (MS-DPC/MS-MPC `ASP_NAT_…` and
+    /// `JSERVICES_NAT_…`, SRX/SPC3 `RT_SRC_NAT_PBA_…`).
+    PbaJuniper,
+    /// A10 Thunder CGN, CEF events 106/107.
+    PbaA10,
+    /// NFWare `A`/`D` lines.
+    PbaNfware,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 7] = [
+        Format::RadiusDetail,
+        Format::KeaLease4,
+        Format::KeaLease6,
+        Format::DhcpdLeases,
+        Format::PbaJuniper,
+        Format::PbaA10,
+        Format::PbaNfware,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::RadiusDetail => "radius-detail",
+            Format::KeaLease4 => "kea-lease4",
+            Format::KeaLease6 => "kea-lease6",
+            Format::DhcpdLeases => "dhcpd-leases",
+            Format::PbaJuniper => "pba-juniper",
+            Format::PbaA10 => "pba-a10",
+            Format::PbaNfware => "pba-nfware",
+        }
+    }
+
+    /// Parses [`Format::name`].
+    pub fn from_name(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How to read a log.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    tz: TimeZone,
+    year: Option<i16>,
+    radius_key: String,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            tz: TimeZone::UTC,
+            year: None,
+            radius_key: "User-Name".into(),
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Options with every default.
+    pub fn new() -> ReadOptions {
+        ReadOptions::default()
+    }
+
+    /// The zone of local times in the log (header lines, syslog
+    /// timestamps without an offset). By default, UTC.
+    pub fn tz(mut self, tz: TimeZone) -> Self {
+        self.tz = tz;
+        self
+    }
+
+    /// The year of syslog timestamps that carry none. By default, the year
+    /// of the file's modification time (one less when the log starts in a
+    /// later month than that).
+    pub fn year(mut self, year: Option<i16>) -> Self {
+        self.year = year;
+        self
+    }
+
+    /// The RADIUS attribute that names the subscriber. By default,
+    /// `User-Name`. Its value becomes the key `user:VALUE`, or
+    /// `mac:aa:bb:…` when it is a MAC address (`Calling-Station-Id`).
+    pub fn radius_key(mut self, attribute: &str) -> Self {
+        self.radius_key = attribute.to_owned();
+        self
+    }
+
+    /// The zone.
+    pub fn zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    pub(crate) fn key_attribute(&self) -> &str {
+        &self.radius_key
+    }
+
+    /// The year of the first yearless syslog line of `src`, which is in
+    /// `first_month`.
+    pub(crate) fn syslog_year(&self, src: &Source, first_month: i8) -> i16 {
+        if let Some(y) = self.year {
+            return y;
+        }
+        match (src.year, src.month) {
+            (Some(y), Some(m)) if first_month > m => y - 1,
+            (Some(y), _) => y,
+            _ => jiff::Zoned::now().year(),
+        }
+    }
+}
+
+/// A log to read: its name (for messages and references) and its bytes.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The name records refer to.
+    pub name: Arc<str>,
+    /// The content, decompressed.
+    pub data: Vec<u8>,
+    /// The year of the file's modification time, when known.
+    pub year: Option<i16>,
+    /// The month of the file's modification time, when known.
+    pub month: Option<i8>,
+}
+
+impl Source {
+    /// A log held in memory.
+    pub fn from_bytes(name: &str, data: Vec<u8>) -> Source {
+        Source {
+            name: name.into(),
+            data,
+            year: None,
+            month: None,
+        }
+    }
+
+    /// Reads a file; `.gz` files are decompressed.
+    pub fn load(path: &Path) -> Result<Source, AttributionError> {
+        let raw = std::fs::read(path).map_err(|e| AttributionError::io(path, e))?;
+        let data = if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::with_capacity(raw.len() * 4);
+            flate2::read::MultiGzDecoder::new(&raw[..])
+                .read_to_end(&mut out)
+                .map_err(|e| AttributionError::Format {
+                    path: path.display().to_string(),
+                    reason: format!("damaged gzip data: {e}"),
+                })?;
+            out
+        } else {
+            raw
+        };
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(|t| t.to_zoned(TimeZone::UTC));
+        Ok(Source {
+            name: path.display().to_string().into(),
+            data,
+            year: modified.as_ref().map(|z| z.year()),
+            month: modified.as_ref().map(|z| z.month()),
+        })
+    }
+}
+
+/// Something noteworthy in a log that is not an error: it is counted and
+/// shown in the import summary.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Note {
+    /// A record's time is earlier than the one before it in the same file
+    /// by more than a minute: a clock jumped, or files were concatenated.
+    ClockJump,
+    /// A record that carries no address to attribute (e.g. a RADIUS Start
+    /// before the address was assigned).
+    NoAddress,
+    /// A lease in a state that holds no address (declined, free, backup).
+    NotHeld,
+}
+
+/// What reading one log gave.
+#[derive(Debug, Default)]
+pub struct ReadOutput {
+    /// The records, in file order.
+    pub records: Vec<LogRecord>,
+    /// Lines that could not be read, with the reason.
+    pub rejects: Vec<LineError>,
+    /// Lines read and counted but holding nothing to attribute, and other
+    /// observations.
+    pub notes: Vec<(Note, LineError)>,
+    /// Records (or lines) read in all.
+    pub read: u64,
+}
+
+impl ReadOutput {
+    pub(crate) fn reject(&mut self, src: &Source, line: u64, reason: impl Into<String>) {
+        self.rejects.push(LineError {
+            file: src.name.to_string(),
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    pub(crate) fn note(&mut self, src: &Source, line: u64, note: Note, text: impl Into<String>) {
+        self.notes.push((
+            note,
+            LineError {
+                file: src.name.to_string(),
+                line,
+                reason: text.into(),
+            },
+        ));
+    }
+}
+
+/// Reads one log in `format`.
+pub fn read(format: Format, src: &Source, opts: &ReadOptions) -> ReadOutput {
+    match format {
+        Format::RadiusDetail => radius::read(src, opts),
+        Format::KeaLease4 => kea::read(src, opts, kea::Family::V4),
+        Format::KeaLease6 => kea::read(src, opts, kea::Family::V6),
+        Format::DhcpdLeases => dhcpd::read(src, opts),
+        Format::PbaJuniper => pba::read(src, opts, pba::Vendor::Juniper),
+        Format::PbaA10 => pba::read(src, opts, pba::Vendor::A10),
+        Format::PbaNfware => pba::read(src, opts, pba::Vendor::Nfware),
+    }
+}
+
+/// Iterates over the lines of `data` with their 1-based numbers, without
+/// line ends (`\n` or `\r\n`).
+pub(crate) fn lines(data: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut start = 0;
+    let mut n = 0u64;
+    std::iter::from_fn(move || {
+        if start >= data.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+        let mut line = &data[start..end];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        start = end + 1;
+        n += 1;
+        Some((n, line))
+    })
+}
+
+/// Keeps track of time going backwards in one file.
+#[derive(Default)]
+pub(crate) struct JumpWatch {
+    last: Option<i64>,
+}
+
+impl JumpWatch {
+    /// Notes `t`; true when it is more than a minute before the latest.
+    pub(crate) fn check(&mut self, t: i64) -> bool {
+        let jumped = self.last.is_some_and(|l| t + 60 < l);
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        jumped
+    }
+}

@@ -1,0 +1,5 @@
+//! FreeRADIUS accounting `detail` files.
+
+mod reader;
+
+pub use reader::read;
