@@ -11,10 +11,15 @@
 //!   `exact`, `shared`, `none` or `conflict`.
 
 pub mod clock;
+mod db;
 mod error;
+pub mod index;
 pub mod readers;
 pub mod record;
+pub mod session;
+mod store;
 
+pub use db::{AnomalyCounts, Assignments, ImportSummary, PartitionMeta, day_name};
 pub use error::{AttributionError, LineError};
 pub use readers::{Format, ReadOptions, ReadOutput, Source};
 pub use record::{Action, Holder, Interval, LogRecord, Net, Ports, RecordRef, SourceKind};

@@ -1,0 +1,470 @@
+//! The assignments database in the data directory: partitions of records,
+//! carries and indexes, one per log kind and UTC day.
+//!
+//! ```text
+//! DATA/attribution/<kind>/<YYYY-MM-DD>/
+//!     records.bin files.json holders.bin     the day's records, unique
+//!     carry.bin carry-files.json carry-holders.bin   open at the day's end
+//!     index.bin                                the day's intervals
+//!     meta.json                                counts, span, digests
+//! ```
+//!
+//! An import merges new records into their days, then rebuilds those days
+//! and, while what is open at a day's end changes, the days after them.
+//! Days before the earliest new record are never touched. Importing the
+//! same records twice leaves every file as it was; importing a day's files
+//! in two runs gives what importing them together gives, because a day is
+//! always rebuilt from all of its records.
+
+use crate::error::AttributionError;
+use crate::index::{self, Hit, IndexFile};
+use crate::record::{LogRecord, SourceKind};
+use crate::session::{self, Anomalies, Carry, DAY, SessionConfig};
+use crate::store::{carry, records::DayRecords, records::write_atomic};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const VERSION: u32 = 1;
+
+/// A partition's `meta.json`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PartitionMeta {
+    /// Format version.
+    pub version: u32,
+    /// The log kind.
+    pub kind: String,
+    /// The UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    /// Records stored.
+    pub records: u64,
+    /// Intervals the state machine emitted.
+    pub intervals: u64,
+    /// Index entries (touching intervals of one holder joined).
+    pub entries: u64,
+    /// The earliest interval start.
+    pub span_start: i64,
+    /// The latest interval end.
+    pub span_end: i64,
+    /// Overlapping entries with different holders.
+    pub overlaps: u64,
+    /// Sessions, leases or blocks open at the day's end.
+    pub open_at_end: u64,
+    /// The digest of the carry this day was built from.
+    pub carry_in: String,
+    /// The digest of the carry it left.
+    pub carry_out: String,
+    /// Odd things in the day's records.
+    pub anomalies: AnomalyCounts,
+}
+
+/// [`Anomalies`] as stored.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct AnomalyCounts {
+    pub stop_without_start: u64,
+    pub interim_without_start: u64,
+    pub start_while_open: u64,
+    pub missing_stop: u64,
+    pub ended_by_reset: u64,
+    pub release_without_lease: u64,
+    pub taken_over: u64,
+}
+
+impl From<&Anomalies> for AnomalyCounts {
+    fn from(a: &Anomalies) -> Self {
+        AnomalyCounts {
+            stop_without_start: a.stop_without_start,
+            interim_without_start: a.interim_without_start,
+            start_while_open: a.start_while_open,
+            missing_stop: a.missing_stop,
+            ended_by_reset: a.ended_by_reset,
+            release_without_lease: a.release_without_lease,
+            taken_over: a.taken_over,
+        }
+    }
+}
+
+struct Partition {
+    meta: PartitionMeta,
+    dir: PathBuf,
+    index: OnceLock<Option<IndexFile>>,
+}
+
+impl Partition {
+    fn index(&self) -> Option<&IndexFile> {
+        self.index
+            .get_or_init(|| IndexFile::open(&self.dir.join("index.bin")).ok())
+            .as_ref()
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct ImportSummary {
+    /// Records given.
+    pub records_in: u64,
+    /// Records new to the database (the rest were already there).
+    pub records_added: u64,
+    /// Days whose records changed.
+    pub days_touched: u64,
+    /// Days rebuilt (touched, or after a touched day whose carry changed).
+    pub days_rebuilt: u64,
+    /// Intervals in the rebuilt days.
+    pub intervals: u64,
+    /// Index entries in the rebuilt days.
+    pub entries: u64,
+    /// Overlapping entries with different holders in the rebuilt days.
+    pub overlaps: u64,
+    /// Open at the end of the last rebuilt day of each kind.
+    pub open_at_end: u64,
+    /// Odd things in the rebuilt days.
+    pub anomalies: Anomalies,
+    /// Bytes of the rebuilt days' index files.
+    pub index_bytes: u64,
+}
+
+/// The assignments database.
+pub struct Assignments {
+    root: PathBuf,
+    config: SessionConfig,
+    parts: BTreeMap<SourceKind, BTreeMap<i64, Partition>>,
+    /// How far before its own day a partition's intervals may start.
+    max_back: i64,
+}
+
+/// `YYYY-MM-DD` of a day start.
+pub fn day_name(day: i64) -> String {
+    jiff::Timestamp::from_second(day)
+        .map(|t| t.to_string()[..10].to_owned())
+        .unwrap_or_else(|_| format!("day{day}"))
+}
+
+fn parse_day(s: &str) -> Option<i64> {
+    let d: jiff::civil::Date = s.parse().ok()?;
+    d.to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp().as_second())
+}
+
+impl Assignments {
+    /// Opens the database under `root` (created when absent).
+    pub fn open(root: &Path, config: SessionConfig) -> Result<Assignments, AttributionError> {
+        std::fs::create_dir_all(root).map_err(|e| AttributionError::io(root, e))?;
+        let mut db = Assignments {
+            root: root.to_owned(),
+            config,
+            parts: BTreeMap::new(),
+            max_back: 0,
+        };
+        for kind in SourceKind::ALL {
+            let kdir = root.join(kind.name());
+            let Ok(rd) = std::fs::read_dir(&kdir) else {
+                continue;
+            };
+            for entry in rd.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(day) = parse_day(&name) else {
+                    continue;
+                };
+                let dir = entry.path();
+                let meta: PartitionMeta = match std::fs::read(dir.join("meta.json")) {
+                    Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+                        AttributionError::index(dir.join("meta.json"), e.to_string())
+                    })?,
+                    // Records merged but never built (an import stopped):
+                    // the next import rebuilds it.
+                    Err(_) => PartitionMeta::default(),
+                };
+                db.insert(kind, day, dir, meta);
+            }
+        }
+        Ok(db)
+    }
+
+    fn insert(&mut self, kind: SourceKind, day: i64, dir: PathBuf, meta: PartitionMeta) {
+        if meta.entries > 0 {
+            self.max_back = self.max_back.max(day - meta.span_start);
+        }
+        self.parts.entry(kind).or_default().insert(
+            day,
+            Partition {
+                meta,
+                dir,
+                index: OnceLock::new(),
+            },
+        );
+    }
+
+    fn dir(&self, kind: SourceKind, day: i64) -> PathBuf {
+        self.root.join(kind.name()).join(day_name(day))
+    }
+
+    /// The partitions, by kind and day.
+    pub fn partitions(&self) -> Vec<(SourceKind, i64, &PartitionMeta)> {
+        self.parts
+            .iter()
+            .flat_map(|(k, m)| m.iter().map(move |(d, p)| (*k, *d, &p.meta)))
+            .collect()
+    }
+
+    /// Adds records. Every kind is built on its own thread.
+    pub fn import(&mut self, records: Vec<LogRecord>) -> Result<ImportSummary, AttributionError> {
+        let lock_path = self.root.join(".lock");
+        let lock =
+            std::fs::File::create(&lock_path).map_err(|e| AttributionError::io(&lock_path, e))?;
+        lock.lock()
+            .map_err(|e| AttributionError::io(&lock_path, e))?;
+        let mut summary = ImportSummary {
+            records_in: records.len() as u64,
+            ..ImportSummary::default()
+        };
+        let mut by_kind: BTreeMap<SourceKind, BTreeMap<i64, Vec<LogRecord>>> = BTreeMap::new();
+        for r in records {
+            by_kind
+                .entry(r.source)
+                .or_default()
+                .entry(session::day_of(r.time).0)
+                .or_default()
+                .push(r);
+        }
+        // Days left half-done by an import that stopped count as touched.
+        for (kind, days) in &self.parts {
+            for (day, p) in days {
+                if p.meta.version != VERSION {
+                    by_kind.entry(*kind).or_default().entry(*day).or_default();
+                }
+            }
+        }
+        let jobs: Vec<(SourceKind, BTreeMap<i64, Vec<LogRecord>>, BTreeSet<i64>)> = by_kind
+            .into_iter()
+            .map(|(k, days)| {
+                let existing = self
+                    .parts
+                    .get(&k)
+                    .map(|m| m.keys().copied().collect())
+                    .unwrap_or_default();
+                (k, days, existing)
+            })
+            .collect();
+        let root = self.root.clone();
+        let config = self.config.clone();
+        let results: Vec<Result<KindResult, AttributionError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|(kind, days, existing)| {
+                    let root = &root;
+                    let config = &config;
+                    s.spawn(move || import_kind(root, config, kind, days, &existing))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(AttributionError::Config("an import thread failed".into()))
+                    })
+                })
+                .collect()
+        });
+        for r in results {
+            let r = r?;
+            summary.records_added += r.added;
+            summary.days_touched += r.touched;
+            for (day, meta, anomalies, bytes) in r.built {
+                summary.days_rebuilt += 1;
+                summary.intervals += meta.intervals;
+                summary.entries += meta.entries;
+                summary.overlaps += meta.overlaps;
+                summary.anomalies.add(&anomalies);
+                summary.index_bytes += bytes;
+                let dir = self.dir(r.kind, day);
+                self.insert(r.kind, day, dir, meta);
+            }
+            summary.open_at_end += r.open_at_end;
+        }
+        drop(lock);
+        Ok(summary)
+    }
+
+    /// Every interval of every kind holding `ip` that overlaps `[t0, t1)`.
+    pub fn query(&self, ip: IpAddr, t0: i64, t1: i64, out: &mut Vec<Hit>) {
+        for kind in self.parts.keys() {
+            self.query_kind(*kind, ip, t0, t1, out);
+        }
+    }
+
+    /// As [`Assignments::query`], for one kind.
+    pub fn query_kind(&self, kind: SourceKind, ip: IpAddr, t0: i64, t1: i64, out: &mut Vec<Hit>) {
+        let Some(days) = self.parts.get(&kind) else {
+            return;
+        };
+        // Intervals of day D end by D's end and start no earlier than
+        // max_back before D.
+        let first = session::day_of(t0).0;
+        let last = t1 - 1 + self.max_back;
+        for (_, p) in days.range(first..=last) {
+            if p.meta.span_start >= t1 || p.meta.span_end <= t0 {
+                continue;
+            }
+            if let Some(idx) = p.index() {
+                idx.query(ip, t0, t1, out);
+            }
+        }
+    }
+
+    /// Whether any partition of `kind` exists.
+    pub fn has(&self, kind: SourceKind) -> bool {
+        self.parts.get(&kind).is_some_and(|m| !m.is_empty())
+    }
+
+    /// The stored records of `kind` between `t0` and `t1` that `keep`
+    /// accepts: the evidence behind a hit.
+    pub fn records(
+        &self,
+        kind: SourceKind,
+        t0: i64,
+        t1: i64,
+        keep: &dyn Fn(&LogRecord) -> bool,
+    ) -> Result<Vec<LogRecord>, AttributionError> {
+        let mut out = Vec::new();
+        let Some(days) = self.parts.get(&kind) else {
+            return Ok(out);
+        };
+        for (_, p) in days.range(session::day_of(t0).0..=t1) {
+            let recs = DayRecords::load(&p.dir)?;
+            let lo = recs.rows.partition_point(|r| r.time() < t0);
+            for r in &recs.rows[lo..] {
+                if r.time() > t1 {
+                    break;
+                }
+                if let Some(l) = recs.decode(r, kind)
+                    && keep(&l)
+                {
+                    out.push(l);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct KindResult {
+    kind: SourceKind,
+    added: u64,
+    touched: u64,
+    built: Vec<(i64, PartitionMeta, Anomalies, u64)>,
+    open_at_end: u64,
+}
+
+fn import_kind(
+    root: &Path,
+    config: &SessionConfig,
+    kind: SourceKind,
+    days: BTreeMap<i64, Vec<LogRecord>>,
+    existing: &BTreeSet<i64>,
+) -> Result<KindResult, AttributionError> {
+    let kdir = root.join(kind.name());
+    let dir = |d: i64| kdir.join(day_name(d));
+    let mut added = 0u64;
+    let touched: BTreeSet<i64> = days.keys().copied().collect();
+    for (day, recs) in &days {
+        let d = dir(*day);
+        let mut stored = DayRecords::load(&d)?;
+        let before = stored.rows.len();
+        stored.merge(recs)?;
+        added += (stored.rows.len() - before) as u64;
+        if stored.rows.len() != before || !d.join("meta.json").exists() {
+            // Marks the day unbuilt until its index is rewritten.
+            let _ = std::fs::remove_file(d.join("meta.json"));
+            stored.save(&d)?;
+        }
+    }
+    let all: BTreeSet<i64> = existing.union(&touched).copied().collect();
+    let (Some(&first), Some(&last)) = (touched.first(), all.last()) else {
+        return Ok(KindResult {
+            kind,
+            added,
+            touched: 0,
+            built: Vec::new(),
+            open_at_end: 0,
+        });
+    };
+    let mut built = Vec::new();
+    let mut carry_in = match all.range(..first).next_back() {
+        Some(prev) if *prev == first - DAY => carry::load(&dir(*prev))?,
+        _ => Carry::default(),
+    };
+    let mut day = first;
+    let mut open_at_end = 0;
+    while day <= last {
+        let d = dir(day);
+        let digest_in = format!("{:016x}", carry::digest(&carry_in));
+        let exists = all.contains(&day);
+        if !touched.contains(&day) {
+            let old: Option<PartitionMeta> = std::fs::read(d.join("meta.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok());
+            let up_to_date = old
+                .as_ref()
+                .is_some_and(|m| m.carry_in == digest_in && m.version == VERSION);
+            if up_to_date || (!exists && carry_in.open.is_empty()) {
+                // Nothing changes from here unless a later day was touched.
+                match touched.range(day + 1..).next() {
+                    Some(next) => {
+                        day = *next;
+                        carry_in = match all.range(..day).next_back() {
+                            Some(prev) if *prev == day - DAY => carry::load(&dir(*prev))?,
+                            _ => Carry::default(),
+                        };
+                        continue;
+                    }
+                    None => break,
+                }
+            }
+        }
+        let stored = DayRecords::load(&d)?;
+        let records = stored.to_log_records(kind);
+        let out = session::run_day(kind, &carry_in, &records, day, day + DAY, config);
+        let (bytes, stats) = index::build(kind, &out.intervals);
+        std::fs::create_dir_all(&d).map_err(|e| AttributionError::io(&d, e))?;
+        if !exists {
+            stored.save(&d)?;
+        }
+        write_atomic(&d.join("index.bin"), &bytes)?;
+        carry::save(&out.carry, &d)?;
+        let meta = PartitionMeta {
+            version: VERSION,
+            kind: kind.name().into(),
+            day: day_name(day),
+            records: stored.rows.len() as u64,
+            intervals: stats.intervals,
+            entries: stats.entries,
+            span_start: stats.span_start,
+            span_end: stats.span_end,
+            overlaps: stats.overlaps,
+            open_at_end: out.carry.open.len() as u64,
+            carry_in: digest_in,
+            carry_out: format!("{:016x}", carry::digest(&out.carry)),
+            anomalies: AnomalyCounts::from(&out.anomalies),
+        };
+        write_atomic(
+            &d.join("meta.json"),
+            &serde_json::to_vec_pretty(&meta)
+                .map_err(|e| AttributionError::index(&d, e.to_string()))?,
+        )?;
+        open_at_end = meta.open_at_end;
+        built.push((day, meta, out.anomalies, bytes.len() as u64));
+        carry_in = out.carry;
+        day += DAY;
+    }
+    Ok(KindResult {
+        kind,
+        added,
+        touched: touched.len() as u64,
+        built,
+        open_at_end,
+    })
+}

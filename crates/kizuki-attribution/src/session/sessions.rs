@@ -1,0 +1,153 @@
+//! RADIUS sessions and CGNAT port blocks: Start, Interim and Stop records
+//! of one identity, and Accounting-On/Off ending every session of a NAS.
+//!
+//! * A Start opens; an Interim extends (or opens, when the Start was
+//!   never seen: from the record's own start when it gives one, e.g. by
+//!   Acct-Session-Time); a Stop closes at its time.
+//! * Accounting-On/Off from a NAS closes every open session of that NAS at
+//!   its time (or at the session's last record plus grace, when that came
+//!   first).
+//! * A session with no Stop lasts until its last record plus grace
+//!   ([`SessionConfig::grace`]); it is remembered a few days so that a late
+//!   record still continues it.
+
+use super::{Anomalies, Carry, DAY, DayOutput, Open, SessionConfig};
+use crate::record::{Action, Interval, LogRecord, RecordRef, SourceKind};
+use std::collections::HashMap;
+
+fn open_from(r: &LogRecord, from: i64) -> Open {
+    Open {
+        session: r.session,
+        group: r.group,
+        net: r.net,
+        ports: r.ports,
+        holder: r.holder.clone(),
+        from,
+        last: r.time,
+        end: None,
+        gap: r.interim,
+        first: r.at.clone(),
+        last_ref: r.at.clone(),
+    }
+}
+
+fn emit(out: &mut Vec<Interval>, kind: SourceKind, o: &Open, end: i64, last: &RecordRef) {
+    if end > o.from {
+        out.push(Interval {
+            net: o.net,
+            ports: o.ports,
+            start: o.from,
+            end,
+            holder: o.holder.clone(),
+            source: kind,
+            first: o.first.clone(),
+            last: last.clone(),
+        });
+    }
+}
+
+/// The end of an unclosed session's evidence: its last record plus grace,
+/// and at least the second of its last record.
+fn alive_to(o: &Open, config: &SessionConfig) -> i64 {
+    (o.last + config.grace_for(o.gap)).max(o.last + 1)
+}
+
+pub(super) fn run_day(
+    kind: SourceKind,
+    carry_in: &Carry,
+    records: &[LogRecord],
+    day_start: i64,
+    day_end: i64,
+    config: &SessionConfig,
+) -> DayOutput {
+    let mut open: HashMap<u64, Open> = carry_in
+        .open
+        .iter()
+        .map(|o| (o.session, o.clone()))
+        .collect();
+    let mut out = DayOutput::default();
+    let mut an = Anomalies::default();
+    for r in records {
+        match r.action {
+            Action::Start => {
+                if let Some(o) = open.remove(&r.session) {
+                    an.start_while_open += 1;
+                    let end = alive_to(&o, config).min(r.time);
+                    emit(&mut out.intervals, kind, &o, end, &o.last_ref);
+                }
+                open.insert(r.session, open_from(r, r.time));
+            }
+            Action::Interim | Action::Lease => match open.get_mut(&r.session) {
+                Some(o) => {
+                    if r.time > o.last {
+                        let seen = u32::try_from(r.time - o.last).unwrap_or(u32::MAX);
+                        o.gap = r.interim.or(Some(seen));
+                        o.last = r.time;
+                    } else if r.interim.is_some() {
+                        o.gap = r.interim;
+                    }
+                    o.last_ref = r.at.clone();
+                }
+                None => {
+                    if r.start.is_none() {
+                        an.interim_without_start += 1;
+                    }
+                    let from = r.start.unwrap_or(r.time).min(r.time);
+                    open.insert(r.session, open_from(r, from));
+                }
+            },
+            Action::Stop => match open.remove(&r.session) {
+                Some(o) => emit(&mut out.intervals, kind, &o, r.time, &r.at),
+                None => {
+                    an.stop_without_start += 1;
+                    let o = open_from(r, r.start.unwrap_or(r.time - 1));
+                    emit(&mut out.intervals, kind, &o, r.time, &r.at);
+                }
+            },
+            Action::Reset => {
+                let mut ended: Vec<u64> = open
+                    .values()
+                    .filter(|o| o.group == r.group)
+                    .map(|o| o.session)
+                    .collect();
+                ended.sort_unstable();
+                for s in ended {
+                    if let Some(o) = open.remove(&s) {
+                        an.ended_by_reset += 1;
+                        let grace = config.grace_for(o.gap);
+                        let end = if grace > 0 {
+                            alive_to(&o, config).min(r.time)
+                        } else {
+                            r.time
+                        };
+                        emit(&mut out.intervals, kind, &o, end, &r.at);
+                    }
+                }
+            }
+        }
+    }
+    // The day's end: what is open is emitted up to midnight or to its
+    // evidence plus grace, and carried on.
+    let mut carried: Vec<Open> = Vec::new();
+    let mut rest: Vec<Open> = open.into_values().collect();
+    rest.sort_by_key(|o| o.session);
+    for o in rest {
+        let to = alive_to(&o, config);
+        if to > day_start {
+            emit(&mut out.intervals, kind, &o, to.min(day_end), &o.last_ref);
+        }
+        if to > day_start && to < day_end {
+            an.missing_stop += 1;
+        }
+        if to >= day_end {
+            carried.push(Open { from: day_end, ..o });
+        } else if to + i64::from(config.stale_days) * DAY > day_end {
+            // Stale, but a late record may still continue it: the gap
+            // since its last record is then covered.
+            carried.push(Open { from: o.last, ..o });
+        }
+    }
+    out.carry = Carry { open: carried };
+    out.anomalies = an;
+    out
+}
