@@ -10,8 +10,11 @@
 //! * [`attribute`] gives each observation its subscribers and a status:
 //!   `exact`, `shared`, `none` or `conflict`.
 
+pub mod attribute;
 pub mod clock;
 mod db;
+pub mod detnat;
+pub mod directory;
 mod error;
 pub mod index;
 pub mod readers;
@@ -19,7 +22,9 @@ pub mod record;
 pub mod session;
 mod store;
 
+pub use attribute::{Attribution, Attributor, Observation, Status, SubscriberDirectory};
 pub use db::{AnomalyCounts, Assignments, ImportSummary, PartitionMeta, day_name};
+pub use detnat::{DetNat, DetNatConfig};
 pub use error::{AttributionError, LineError};
 pub use readers::{Format, ReadOptions, ReadOutput, Source};
 pub use record::{Action, Holder, Interval, LogRecord, Net, Ports, RecordRef, SourceKind};

@@ -50,8 +50,118 @@ pub enum Command {
     /// Work with a contacts file.
     #[command(subcommand)]
     Contacts(ContactsCommand),
+    /// The subscriber directory (ISP).
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
+    /// Address-assignment logs: RADIUS, DHCP, CGNAT port blocks (ISP).
+    #[command(subcommand)]
+    Assignments(AssignmentsCommand),
+    /// Find the subscriber behind each event (ISP).
+    Attribute(AttributeArgs),
+    /// Who held an address (and port) at a time, and the records that
+    /// prove it.
+    WhoisAt(WhoisAtArgs),
     /// Run the whole chain on built-in sample data.
     Demo(DemoArgs),
+}
+
+/// `kizuki subscribers …`.
+#[derive(Debug, Subcommand)]
+pub enum SubscribersCommand {
+    /// Add or replace subscribers from a CSV file
+    /// (`subscriber_id,name,kind,emails,language,timezone,postal_address,keys`).
+    Import {
+        /// The CSV file (UTF-8 or Shift_JIS).
+        file: PathBuf,
+    },
+}
+
+/// `kizuki assignments …`.
+#[derive(Debug, Subcommand)]
+pub enum AssignmentsCommand {
+    /// Add assignment logs to the index in the data directory.
+    Import(AssignmentsImportArgs),
+    /// List the index's days, per log kind.
+    Status,
+}
+
+/// `kizuki assignments import`.
+#[derive(Debug, Args)]
+pub struct AssignmentsImportArgs {
+    /// radius-detail, kea-lease4, kea-lease6, dhcpd-leases, pba-juniper,
+    /// pba-a10 or pba-nfware.
+    #[arg(long, short)]
+    pub format: String,
+
+    /// Log files (gzip is read transparently).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// The zone of local times in the logs (default: [attribution.tz] for
+    /// the format, else UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// The year of syslog lines that carry none (default: the year of each
+    /// file's modification time).
+    #[arg(long)]
+    pub year: Option<i16>,
+
+    /// The RADIUS attribute naming the subscriber (default: User-Name).
+    #[arg(long, value_name = "ATTRIBUTE")]
+    pub radius_key: Option<String>,
+
+    /// How long a session with no Stop lasts after its last record, e.g.
+    /// 30m (default: one interim interval of that session).
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+
+    /// Where lines that could not be read go, with file, line and reason
+    /// (default: DATA/attribution/rejects-<time>.jsonl, when there are any).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+
+    /// Threads to read with (default: every core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// `kizuki attribute`.
+#[derive(Debug, Args)]
+pub struct AttributeArgs {
+    /// Events (IntelMQ JSON lines, or any feed `ingest` reads).
+    #[arg(long, required = true, num_args = 1.., value_name = "IN.jsonl")]
+    pub events: Vec<PathBuf>,
+
+    /// Where the attributed events go.
+    #[arg(long, short, value_name = "OUT.jsonl")]
+    pub out: PathBuf,
+
+    /// Clock tolerance either side of each event, e.g. 60s (default:
+    /// [attribution] tolerance, else 0).
+    #[arg(long, value_name = "DURATION")]
+    pub tolerance: Option<String>,
+}
+
+/// `kizuki whois-at`.
+#[derive(Debug, Args)]
+pub struct WhoisAtArgs {
+    /// The address.
+    pub address: String,
+
+    /// The source port (optional), then the time: RFC 3339
+    /// (`2021-02-22T10:15:23+09:00`), or `YYYY-MM-DD HH:MM:SS` in --tz.
+    #[arg(required = true, num_args = 1..=3, value_name = "[PORT] TIME")]
+    pub rest: Vec<String>,
+
+    /// The zone of a time given without an offset (default: UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Clock tolerance either side, e.g. 60s (default: [attribution]
+    /// tolerance, else 0).
+    #[arg(long, value_name = "DURATION")]
+    pub tolerance: Option<String>,
 }
 
 /// `kizuki route`.

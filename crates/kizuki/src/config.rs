@@ -19,6 +19,41 @@ pub struct Config {
     /// Who the coordinator is, for its reports.
     #[serde(default)]
     pub coordinator: CoordinatorConfig,
+    /// Where the store is.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// Settings of the ISP's attribution.
+    #[serde(default)]
+    pub attribution: AttributionConfig,
+}
+
+/// `[store]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user:password@host/db`. By default, SQLite in the data
+    /// directory (`kizuki.db`).
+    pub url: Option<String>,
+}
+
+/// `[attribution]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributionConfig {
+    /// The zone of each log format's local times, by format name
+    /// (`radius-detail = "Asia/Tokyo"`); `--tz` wins. By default, UTC.
+    #[serde(default)]
+    pub tz: BTreeMap<String, String>,
+    /// The clock tolerance (`60s`, `2m`); `--tolerance` wins. By default, 0.
+    pub tolerance: Option<String>,
+    /// How long a session with no Stop lasts after its last record
+    /// (`30m`). By default, one interim interval of that session.
+    pub grace: Option<String>,
+    /// The RADIUS attribute naming the subscriber. By default, User-Name.
+    pub radius_key: Option<String>,
+    /// Deterministic NATs (RFC 7422).
+    #[serde(default)]
+    pub deterministic_nat: Vec<kizuki_attribution::DetNatConfig>,
 }
 
 /// `[coordinator]`.

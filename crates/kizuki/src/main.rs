@@ -73,6 +73,15 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Contacts(cli::ContactsCommand::Check { file }) => {
             cmd::route::check_contacts(&file)
         }
+        cli::Command::Subscribers(cli::SubscribersCommand::Import { file }) => {
+            cmd::subscribers::import(&file, &g)
+        }
+        cli::Command::Assignments(cli::AssignmentsCommand::Import(a)) => {
+            cmd::assignments::import(a, &g)
+        }
+        cli::Command::Assignments(cli::AssignmentsCommand::Status) => cmd::assignments::status(&g),
+        cli::Command::Attribute(a) => cmd::attribute::run(a, &g),
+        cli::Command::WhoisAt(a) => cmd::attribute::whois_at(a, &g),
         cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
     }
 }

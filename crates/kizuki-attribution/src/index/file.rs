@@ -6,7 +6,7 @@
 //! | part | size |
 //! | --- | --- |
 //! | [`Header`] | 96 bytes |
-//! | IPv4 directory: for each /16, the first entry | 65,537 × 4 bytes |
+//! | IPv4 directory, for large files: for each /16, the first entry | 65,537 × 4 bytes |
 //! | IPv4 entries, sorted by address then start | 24 bytes each |
 //! | IPv6 entries, sorted by prefix length, prefix, start | 40 bytes each |
 //! | holder offsets | (holders + 1) × 4 bytes |
@@ -28,6 +28,9 @@ use std::path::Path;
 
 const MAGIC: [u8; 8] = *b"KZAIDX\x00\x01";
 const DIR_LEN: usize = 65_537;
+/// Below this many IPv4 entries a binary search over all of them is as
+/// quick, and the directory would dwarf the file.
+const DIR_MIN: usize = 1 << 16;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Pod, Zeroable)]
@@ -43,7 +46,9 @@ struct Header {
     span_end: i64,
     overlaps: u64,
     merged_from: u64,
-    _reserved: [u64; 2],
+    /// 1 when the IPv4 directory is present.
+    has_dir: u64,
+    _reserved: u64,
 }
 
 /// An IPv4 interval as stored: 24 bytes.
@@ -173,8 +178,12 @@ pub(crate) fn build(kind: SourceKind, intervals: &[Interval]) -> (Vec<u8>, Build
         }
     }
     offsets.push(blob.len() as u32);
-    let mut dir = vec![0u32; DIR_LEN];
-    {
+    let mut dir = if v4.len() >= DIR_MIN {
+        vec![0u32; DIR_LEN]
+    } else {
+        Vec::new()
+    };
+    if !dir.is_empty() {
         let mut i = 0usize;
         for (b, slot) in dir.iter_mut().enumerate() {
             while i < v4.len() && (v4[i].addr >> 16) < b as u32 {
@@ -195,10 +204,11 @@ pub(crate) fn build(kind: SourceKind, intervals: &[Interval]) -> (Vec<u8>, Build
         span_end,
         overlaps,
         merged_from: stats_in,
-        _reserved: [0; 2],
+        has_dir: u64::from(!dir.is_empty()),
+        _reserved: 0,
     };
     let mut out = Vec::with_capacity(
-        96 + DIR_LEN * 4 + v4.len() * 24 + v6.len() * 40 + offsets.len() * 4 + blob.len() + 8,
+        96 + dir.len() * 4 + v4.len() * 24 + v6.len() * 40 + offsets.len() * 4 + blob.len() + 8,
     );
     out.extend_from_slice(bytemuck::bytes_of(&header));
     out.extend_from_slice(bytemuck::cast_slice(&dir));
@@ -364,7 +374,8 @@ impl IndexFile {
             .into_iter()
             .find(|k| u32::from(k.code()) == header.kind)
             .ok_or_else(|| bad("unknown log kind"))?;
-        let mut off = 96 + DIR_LEN * 4;
+        let dir_len = if header.has_dir == 1 { DIR_LEN } else { 0 };
+        let mut off = 96 + dir_len * 4;
         off = off.div_ceil(8) * 8;
         let off4 = off;
         let off6 = off4 + header.n4 as usize * 24;
@@ -422,8 +433,16 @@ impl IndexFile {
         self.map.len() as u64
     }
 
-    fn dir(&self) -> &[u32] {
-        bytemuck::cast_slice(&self.map[96..96 + DIR_LEN * 4])
+    /// The IPv4 entries that may hold `a`: its /16 from the directory, or
+    /// all of them.
+    fn v4_candidates(&self, a: u32) -> &[V4Entry] {
+        let v = self.v4();
+        if self.header.has_dir != 1 {
+            return v;
+        }
+        let dir: &[u32] = bytemuck::cast_slice(&self.map[96..96 + DIR_LEN * 4]);
+        let b = (a >> 16) as usize;
+        &v[dir[b] as usize..dir[b + 1] as usize]
     }
 
     pub(crate) fn v4(&self) -> &[V4Entry] {
@@ -457,10 +476,7 @@ impl IndexFile {
     }
 
     fn query_v4(&self, a: u32, q0: u32, q1: u32, out: &mut Vec<Hit>) {
-        let dir = self.dir();
-        let b = (a >> 16) as usize;
-        let (lo, hi) = (dir[b] as usize, dir[b + 1] as usize);
-        let v = &self.v4()[lo..hi];
+        let v = self.v4_candidates(a);
         // Entries of this address starting before q1.
         let first = v.partition_point(|e| e.addr < a);
         let end = first + v[first..].partition_point(|e| e.addr == a && e.start < q1);
@@ -549,5 +565,105 @@ impl IndexFile {
     /// Overlapping entries with different holders, counted at build time.
     pub fn overlaps(&self) -> u64 {
         self.header.overlaps
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RecordRef;
+    use rand::{Rng, SeedableRng};
+
+    fn interval(net: Net, lo: u16, hi: u16, start: i64, end: i64, who: u32) -> Interval {
+        let r = RecordRef {
+            file: "t".into(),
+            line: 1,
+        };
+        Interval {
+            net,
+            ports: Ports { lo, hi },
+            start,
+            end,
+            holder: Holder::user(&format!("u{who}")),
+            source: SourceKind::Radius,
+            first: r.clone(),
+            last: r,
+        }
+    }
+
+    /// Random intervals, small and large files (with and without the /16
+    /// directory), IPv4 and IPv6, against a plain scan.
+    #[test]
+    fn queries_agree_with_a_scan() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for n in [500usize, 120_000] {
+            let mut ivs = Vec::new();
+            for i in 0..n {
+                let start = rng.random_range(0..100_000i64);
+                let end = start + rng.random_range(1..20_000);
+                let net = if i % 7 == 0 {
+                    let a: u128 = (0x2001_0db8u128 << 96) | (rng.random_range(0..64u128) << 72);
+                    Net::new(IpAddr::V6(Ipv6Addr::from(a)), 56).unwrap()
+                } else if i % 11 == 0 {
+                    Net::new(
+                        IpAddr::V4(Ipv4Addr::from(
+                            0x0a00_0000 | rng.random_range(0..1u32 << 20),
+                        )),
+                        24,
+                    )
+                    .unwrap()
+                } else {
+                    Net::host(IpAddr::V4(Ipv4Addr::from(
+                        0x0a00_0000 | rng.random_range(0..1u32 << 20),
+                    )))
+                };
+                let lo = rng.random_range(0..60_000u16);
+                ivs.push(interval(
+                    net,
+                    lo,
+                    lo + 999,
+                    start,
+                    end,
+                    rng.random_range(0..50),
+                ));
+            }
+            let (bytes, stats) = build(SourceKind::Radius, &ivs);
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("index.bin");
+            std::fs::write(&path, &bytes).unwrap();
+            let idx = IndexFile::open(&path).unwrap();
+            assert_eq!(idx.entries(), stats.entries);
+            assert_eq!(idx.header.has_dir == 1, n > 100_000, "n={n}");
+            let mut hits = Vec::new();
+            for q in 0..1000 {
+                // Query addresses that exist, and some that do not.
+                let iv = &ivs[rng.random_range(0..ivs.len())];
+                let ip = match iv.net.addr {
+                    IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(
+                        u128::from(a) | rng.random_range(0..1u128 << 72),
+                    )),
+                    IpAddr::V4(a) if q % 5 == 0 => {
+                        IpAddr::V4(Ipv4Addr::from(u32::from(a) ^ 0x0010_0000))
+                    }
+                    IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(
+                        u32::from(a) | rng.random_range(0..1u32 << (32 - iv.net.len)),
+                    )),
+                };
+                let t = rng.random_range(0..120_000i64);
+                hits.clear();
+                idx.query(ip, t, t + 1, &mut hits);
+                let mut got: Vec<String> = hits.iter().map(|h| h.holder.to_string()).collect();
+                got.sort();
+                got.dedup();
+                let mut want: Vec<String> = ivs
+                    .iter()
+                    .filter(|i| i.net.contains(ip) && i.start <= t && t < i.end)
+                    .map(|i| i.holder.to_string())
+                    .collect();
+                want.sort();
+                want.dedup();
+                assert_eq!(got, want, "n={n} {ip} at {t}");
+            }
+        }
     }
 }

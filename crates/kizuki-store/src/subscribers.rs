@@ -1,0 +1,305 @@
+//! The subscriber directory: who holds each contract, how to reach them,
+//! and the keys under which they appear in assignment logs.
+//!
+//! Every call names an actor and a purpose, recorded in the audit log.
+
+use crate::error::StoreError;
+use crate::store::{Store, now_micros};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
+/// A person or a company.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriberKind {
+    /// A private customer.
+    Person,
+    /// A company: the contract holder is often not its IT department.
+    Company,
+}
+
+impl SubscriberKind {
+    /// `person` or `company`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SubscriberKind::Person => "person",
+            SubscriberKind::Company => "company",
+        }
+    }
+
+    /// Parses [`SubscriberKind::name`].
+    pub fn parse(s: &str) -> Option<SubscriberKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "person" | "individual" => Some(SubscriberKind::Person),
+            "company" | "organisation" | "organization" | "business" => {
+                Some(SubscriberKind::Company)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One subscriber.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriber {
+    /// The subscriber (contract) id.
+    pub id: String,
+    /// The contract holder's name.
+    pub name: String,
+    /// Person or company.
+    pub kind: SubscriberKind,
+    /// E-mail addresses.
+    pub emails: Vec<String>,
+    /// Language of notices (`ja`, `en`, or empty when unknown).
+    pub language: String,
+    /// Time zone for times in notices.
+    pub timezone: String,
+    /// Postal address.
+    pub postal_address: String,
+    /// Keys in logs: `user:…`, `mac:…`, `client-id:…`, `prefix:…`.
+    pub keys: Vec<String>,
+}
+
+/// What a directory import changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PutCounts {
+    /// Subscribers new to the store.
+    pub added: u64,
+    /// Subscribers already there, now replaced.
+    pub updated: u64,
+    /// Keys written.
+    pub keys: u64,
+    /// Keys that belonged to another subscriber before.
+    pub keys_moved: u64,
+}
+
+const CHUNK: usize = 100;
+
+impl Store {
+    /// Adds or replaces subscribers (and all their keys), in one
+    /// transaction.
+    pub async fn put_subscribers(
+        &self,
+        subs: &[Subscriber],
+        actor: &str,
+        source: &str,
+    ) -> Result<PutCounts, StoreError> {
+        let mut counts = PutCounts::default();
+        let mut tx = self.pool.begin().await?;
+        let existing: HashSet<String> = sqlx::query("SELECT id FROM subscribers")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()?;
+        let owners: HashMap<String, String> =
+            sqlx::query("SELECT key, subscriber_id FROM subscriber_keys")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        let now = now_micros();
+        for chunk in subs.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO subscribers (id, name, kind, emails, language, timezone, postal_address, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 8;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${},${},${},${},${},${},${},${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                ));
+            }
+            sql.push_str(
+                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+                 emails = excluded.emails, language = excluded.language, timezone = excluded.timezone, \
+                 postal_address = excluded.postal_address, updated_at = excluded.updated_at",
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk {
+                q = q
+                    .bind(&s.id)
+                    .bind(&s.name)
+                    .bind(s.kind.name())
+                    .bind(serde_json::to_string(&s.emails).unwrap_or_default())
+                    .bind(&s.language)
+                    .bind(&s.timezone)
+                    .bind(&s.postal_address)
+                    .bind(now);
+                if existing.contains(&s.id) {
+                    counts.updated += 1;
+                } else {
+                    counts.added += 1;
+                }
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // Keys: a subscriber's keys are replaced by the new list.
+        let ids: Vec<&String> = subs
+            .iter()
+            .map(|s| &s.id)
+            .filter(|id| existing.contains(*id))
+            .collect();
+        for chunk in ids.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "DELETE FROM subscriber_keys WHERE subscriber_id IN ({})",
+                marks.join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let pairs: Vec<(&String, &String)> = subs
+            .iter()
+            .flat_map(|s| s.keys.iter().map(move |k| (k, &s.id)))
+            .collect();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut sql = String::from("INSERT INTO subscriber_keys (key, subscriber_id) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("(${},${})", 2 * i + 1, 2 * i + 2));
+            }
+            sql.push_str(" ON CONFLICT (key) DO UPDATE SET subscriber_id = excluded.subscriber_id");
+            let mut q = sqlx::query(&sql);
+            for (k, id) in chunk {
+                q = q.bind(*k).bind(*id);
+                counts.keys += 1;
+                if owners.get(*k).is_some_and(|o| o != *id) {
+                    counts.keys_moved += 1;
+                }
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        self.audit(
+            actor,
+            "subscribers.import",
+            source,
+            &serde_json::json!({
+                "added": counts.added,
+                "updated": counts.updated,
+                "keys": counts.keys,
+                "keys_moved": counts.keys_moved,
+            }),
+        )
+        .await?;
+        Ok(counts)
+    }
+
+    /// Every key with its subscriber id (for attribution).
+    pub async fn subscriber_keys(
+        &self,
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT key, subscriber_id FROM subscriber_keys ORDER BY key")
+            .fetch_all(&self.pool)
+            .await?;
+        let out: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+        self.audit(
+            actor,
+            "subscriber_keys.read",
+            "*",
+            &serde_json::json!({ "purpose": purpose, "keys": out.len() }),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Subscribers by id (those that exist), with their keys.
+    pub async fn subscribers(
+        &self,
+        ids: &[String],
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Vec<Subscriber>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, name, kind, emails, language, timezone, postal_address FROM subscribers \
+                 WHERE id IN ({}) ORDER BY id",
+                marks.join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let id: String = r.try_get(0)?;
+                let kind: String = r.try_get(2)?;
+                let emails: String = r.try_get(3)?;
+                let damaged = |why: String| StoreError::Damaged {
+                    what: format!("subscriber {id}"),
+                    why,
+                };
+                out.push(Subscriber {
+                    kind: SubscriberKind::parse(&kind)
+                        .ok_or_else(|| damaged(format!("kind {kind:?}")))?,
+                    emails: serde_json::from_str(&emails).map_err(|e| damaged(e.to_string()))?,
+                    name: r.try_get(1)?,
+                    language: r.try_get(4)?,
+                    timezone: r.try_get(5)?,
+                    postal_address: r.try_get(6)?,
+                    keys: Vec::new(),
+                    id,
+                });
+            }
+        }
+        for chunk in out.chunks_mut(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT key, subscriber_id FROM subscriber_keys WHERE subscriber_id IN ({}) ORDER BY key",
+                marks.join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for s in chunk.iter() {
+                q = q.bind(&s.id);
+            }
+            let rows = q.fetch_all(&self.pool).await?;
+            for r in rows {
+                let key: String = r.try_get(0)?;
+                let id: String = r.try_get(1)?;
+                if let Some(s) = chunk.iter_mut().find(|s| s.id == id) {
+                    s.keys.push(key);
+                }
+            }
+        }
+        self.audit(
+            actor,
+            "subscribers.read",
+            &ids.join(","),
+            &serde_json::json!({ "purpose": purpose, "found": out.len() }),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// How many subscribers there are.
+    pub async fn subscriber_count(&self) -> Result<i64, StoreError> {
+        let r = sqlx::query("SELECT COUNT(*) FROM subscribers")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get(0)?)
+    }
+}
