@@ -1,10 +1,8 @@
 //! ISC dhcpd.leases.
 
-use crate::readers::{ReadOptions, ReadOutput, Source};
+mod block;
+mod lexer;
+mod parse;
+mod reader;
 
-/// Reads a leases file.
-pub fn read(src: &Source, _opts: &ReadOptions) -> ReadOutput {
-    let mut out = ReadOutput::default();
-    out.reject(src, 1, "the dhcpd reader is being written");
-    out
-}
+pub use reader::read;

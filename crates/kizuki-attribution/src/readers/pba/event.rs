@@ -1,0 +1,95 @@
+//! What a vendor parser finds on a port-block line, and the small parsers
+//! the three share. Everything borrows from the line: no allocation unless
+//! the line is rejected.
+
+use crate::record::Action;
+use jiff::civil::DateTime;
+use std::net::IpAddr;
+
+/// A time found on the line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(super) enum Stamp {
+    /// UTC seconds (an offset, an epoch, or a time said to be UTC).
+    Utc(i64),
+    /// A wall-clock time in the log's zone.
+    Local(DateTime),
+}
+
+/// One port-block event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Event {
+    pub action: Action,
+    pub inside: IpAddr,
+    pub public: IpAddr,
+    pub lo: u16,
+    pub hi: u16,
+    /// A time the event carries in its own fields, better than the syslog
+    /// header's (which may be the relay's, local, and yearless).
+    pub time: Option<Stamp>,
+}
+
+/// What a vendor parser makes of a line that passed the quick scan:
+/// `Ok(None)` when it is not a port-block event after all (another
+/// message of the same device), `Err` when it is one that cannot be read.
+pub(super) type Parsed = Result<Option<Event>, String>;
+
+/// An address.
+pub(super) fn ip(text: &str, what: &str) -> Result<IpAddr, String> {
+    text.parse()
+        .map_err(|_| format!("{what} {text:?} is not an IP address"))
+}
+
+/// A port.
+pub(super) fn port(text: &str, what: &str) -> Result<u16, String> {
+    text.parse()
+        .map_err(|_| format!("{what} {text:?} is not a port number"))
+}
+
+/// `lo-hi`.
+pub(super) fn range(text: &str) -> Result<(u16, u16), String> {
+    let (lo, hi) = text
+        .split_once('-')
+        .ok_or_else(|| format!("port range {text:?} is not lo-hi"))?;
+    Ok((port(lo, "first port")?, port(hi, "last port")?))
+}
+
+/// `PUBLIC:lo-hi` (Juniper MS-DPC, NFWare).
+pub(super) fn public_block(text: &str) -> Result<(IpAddr, u16, u16), String> {
+    let Some((public, ports)) = text.rsplit_once(':').filter(|(_, p)| p.contains('-')) else {
+        return Err(format!(
+            "{text:?} has no :lo-hi port range after the public address"
+        ));
+    };
+    let public = ip(public, "public address")?;
+    let (lo, hi) = range(ports)?;
+    Ok((public, lo, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_blocks() {
+        assert_eq!(
+            public_block("33.33.0.3:1050-1099"),
+            Ok(("33.33.0.3".parse().unwrap(), 1050, 1099))
+        );
+        assert!(public_block("33.33.0.3").unwrap_err().contains("no :lo-hi"));
+        assert!(
+            public_block("33.33.0.3:1050")
+                .unwrap_err()
+                .contains("no :lo-hi")
+        );
+        assert!(
+            public_block("33.33.0.300:1-2")
+                .unwrap_err()
+                .contains("public address")
+        );
+        assert!(
+            public_block("33.33.0.3:1-70000")
+                .unwrap_err()
+                .contains("last port")
+        );
+    }
+}
