@@ -67,8 +67,11 @@ const MONTHS: [&str; 12] = [
 
 /// A month from its English abbreviation (any case).
 pub fn month(s: &str) -> Option<i8> {
-    let s = s.get(..3)?.to_ascii_lowercase();
-    MONTHS.iter().position(|m| *m == s).map(|i| i as i8 + 1)
+    let s = s.get(..3)?;
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(s))
+        .map(|i| i as i8 + 1)
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
@@ -166,6 +169,20 @@ impl SyslogYear {
             year,
             last_month: None,
         }
+    }
+
+    /// Carries on after a file whose last line was in `month` of `year`:
+    /// a next file starting in January after a December moves on a year.
+    pub fn continuing(year: i16, month: i8) -> SyslogYear {
+        SyslogYear {
+            year,
+            last_month: Some(month),
+        }
+    }
+
+    /// The year and month of the last line seen.
+    pub fn state(&self) -> Option<(i16, i8)> {
+        self.last_month.map(|m| (self.year, m))
     }
 
     /// The year to use for a line in `month`.

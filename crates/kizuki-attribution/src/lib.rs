@@ -21,6 +21,7 @@ pub mod readers;
 pub mod record;
 pub mod session;
 mod store;
+pub mod synth;
 
 pub use attribute::{Attribution, Attributor, Observation, Status, SubscriberDirectory};
 pub use db::{AnomalyCounts, Assignments, ImportSummary, PartitionMeta, day_name};

@@ -260,7 +260,7 @@ fn normalize_hex(text: &str) -> Option<String> {
             })
             .collect()
     } else {
-        if t.len() % 2 != 0 {
+        if !t.len().is_multiple_of(2) {
             return None;
         }
         (0..t.len() / 2)

@@ -69,6 +69,15 @@ impl Format {
     pub fn from_name(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == s)
     }
+
+    /// Whether its lines may carry syslog times with no year, whose year
+    /// carries from one file to the next.
+    pub fn yearless(self) -> bool {
+        matches!(
+            self,
+            Format::PbaJuniper | Format::PbaA10 | Format::PbaNfware
+        )
+    }
 }
 
 impl std::fmt::Display for Format {
@@ -82,6 +91,7 @@ impl std::fmt::Display for Format {
 pub struct ReadOptions {
     tz: TimeZone,
     year: Option<i16>,
+    after: Option<(i16, i8)>,
     radius_key: String,
 }
 
@@ -90,6 +100,7 @@ impl Default for ReadOptions {
         ReadOptions {
             tz: TimeZone::UTC,
             year: None,
+            after: None,
             radius_key: "User-Name".into(),
         }
     }
@@ -108,12 +119,31 @@ impl ReadOptions {
         self
     }
 
-    /// The year of syslog timestamps that carry none. By default, the year
-    /// of the file's modification time (one less when the log starts in a
-    /// later month than that).
+    /// The year of syslog timestamps that carry none, for the first line
+    /// of the first file (see [`ReadOptions::after`] for the next files).
+    /// By default, the year of the file's modification time in the log's
+    /// zone (one less when the log starts in a later month than that).
     pub fn year(mut self, year: Option<i16>) -> Self {
         self.year = year;
         self
+    }
+
+    /// Reads yearless syslog lines as the continuation of a file that
+    /// ended in `month` of `year` ([`ReadOutput::syslog_end`]), so a file
+    /// that starts in January after one that ended in December is in the
+    /// next year. Wins over [`ReadOptions::year`].
+    pub fn after(mut self, end: Option<(i16, i8)>) -> Self {
+        self.after = end;
+        self
+    }
+
+    pub(crate) fn continued(&self) -> Option<(i16, i8)> {
+        self.after
+    }
+
+    /// Whether a year was given.
+    pub fn has_year(&self) -> bool {
+        self.year.is_some()
     }
 
     /// The RADIUS attribute that names the subscriber. By default,
@@ -139,10 +169,17 @@ impl ReadOptions {
         if let Some(y) = self.year {
             return y;
         }
-        match (src.year, src.month) {
-            (Some(y), Some(m)) if first_month > m => y - 1,
-            (Some(y), _) => y,
-            _ => jiff::Zoned::now().year(),
+        // The modification time, in the log's own zone: a file of New
+        // Year's Day in Tokyo is last written on 31 December in UTC.
+        let modified = src
+            .modified
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .unwrap_or_else(jiff::Timestamp::now)
+            .to_zoned(self.tz.clone());
+        if first_month > modified.month() {
+            modified.year() - 1
+        } else {
+            modified.year()
         }
     }
 }
@@ -154,10 +191,8 @@ pub struct Source {
     pub name: Arc<str>,
     /// The content, decompressed.
     pub data: Vec<u8>,
-    /// The year of the file's modification time, when known.
-    pub year: Option<i16>,
-    /// The month of the file's modification time, when known.
-    pub month: Option<i8>,
+    /// The file's modification time (UTC seconds), when known.
+    pub modified: Option<i64>,
 }
 
 impl Source {
@@ -166,8 +201,7 @@ impl Source {
         Source {
             name: name.into(),
             data,
-            year: None,
-            month: None,
+            modified: None,
         }
     }
 
@@ -190,12 +224,11 @@ impl Source {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .map(|t| t.to_zoned(TimeZone::UTC));
+            .map(|t| t.as_second());
         Ok(Source {
             name: path.display().to_string().into(),
             data,
-            year: modified.as_ref().map(|z| z.year()),
-            month: modified.as_ref().map(|z| z.month()),
+            modified,
         })
     }
 }
@@ -226,6 +259,9 @@ pub struct ReadOutput {
     pub notes: Vec<(Note, LineError)>,
     /// Records (or lines) read in all.
     pub read: u64,
+    /// The year and month of the last yearless syslog line, to carry the
+    /// year into the next file ([`ReadOptions::after`]).
+    pub syslog_end: Option<(i16, i8)>,
 }
 
 impl ReadOutput {

@@ -174,7 +174,9 @@ fn row(
     } else {
         (Action::Lease, start, Some((start, expire)))
     };
-    if jumps.check(time) {
+    // A reclaim row is written when the reclaiming runs, after the expiry it
+    // names: going back in time is its nature, not a clock jump.
+    if state != Some(STATE_EXPIRED_RECLAIMED) && jumps.check(time) {
         out.note(src, n, Note::ClockJump, "time goes back more than a minute");
     }
     out.records.push(LogRecord {

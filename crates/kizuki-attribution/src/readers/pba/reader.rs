@@ -64,7 +64,7 @@ pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
         src,
         opts,
         clock: LocalClock::new(opts.zone().clone()),
-        years: None,
+        years: opts.continued().map(|(y, m)| SyslogYear::continuing(y, m)),
         jumps: JumpWatch::default(),
         out: ReadOutput::default(),
     };
@@ -106,6 +106,11 @@ pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
         pos = end + 1;
         line_no += 1;
     }
+    r.out.syslog_end = r
+        .years
+        .as_ref()
+        .and_then(SyslogYear::state)
+        .or(opts.continued());
     r.out
 }
 
