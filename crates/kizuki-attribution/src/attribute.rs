@@ -198,8 +198,18 @@ impl<'a> Attributor<'a> {
         // Port blocks on this address at that time: logged, then computed.
         self.db
             .query_kind(SourceKind::PortBlock, o.ip, t0, t1, &mut hits);
+        // The blocks that decide, as evidence: those holding the port when
+        // any does, else all of them.
         if let Some(e) = evidence.as_mut() {
-            e.extend(hits.iter().cloned());
+            let holding: Vec<&Hit> = hits
+                .iter()
+                .filter(|h| o.port.is_some_and(|p| h.ports.contains(p)))
+                .collect();
+            if holding.is_empty() {
+                e.extend(hits.iter().cloned());
+            } else {
+                e.extend(holding.into_iter().cloned());
+            }
         }
         let mut blocks: Vec<(IpAddr, crate::record::Ports, String)> = hits
             .iter()

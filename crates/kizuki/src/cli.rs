@@ -348,6 +348,42 @@ pub enum GenCommand {
     /// A synthetic feed: Shadowserver sinkhole reports, Feodo Tracker lists
     /// or ip,timestamp lists.
     Feed(GenFeedArgs),
+    /// A synthetic ISP: subscriber directory, RADIUS detail files, Kea
+    /// leases, CGNAT port-block syslog, a deterministic NAT, and
+    /// observations with their true attribution.
+    Isp(GenIspArgs),
+}
+
+/// `kizuki gen isp`.
+#[derive(Debug, Args)]
+pub struct GenIspArgs {
+    /// Subscribers.
+    #[arg(long, default_value_t = 1000)]
+    pub subscribers: u32,
+
+    /// Days of logs.
+    #[arg(long, default_value_t = 2)]
+    pub days: u32,
+
+    /// The share of subscribers behind CGNAT (0 to 1).
+    #[arg(long, default_value_t = 0.3)]
+    pub cgnat_share: f64,
+
+    /// The seed; the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// The first day (UTC), YYYY-MM-DD.
+    #[arg(long, default_value = "2021-02-22")]
+    pub start: String,
+
+    /// Observations to draw (with and without a port, as in 2021).
+    #[arg(long, default_value_t = 2000)]
+    pub observations: u32,
+
+    /// Where the files go (manifest.json lists them).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
 }
 
 /// `kizuki gen feed`.

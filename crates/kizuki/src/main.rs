@@ -23,7 +23,24 @@ pub struct Global {
     pub quiet: bool,
 }
 
+/// Output cut short by the reader (`kizuki … | head`) ends the program
+/// quietly, as it does for other Unix tools, instead of a panic in
+/// `println!`.
+#[cfg(unix)]
+fn quiet_broken_pipes() {
+    // SAFETY: called once at start, before any thread exists; restoring
+    // the default action of a signal touches no Rust state.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_broken_pipes() {}
+
 fn main() -> ExitCode {
+    quiet_broken_pipes();
     let cli = cli::Cli::parse();
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
@@ -63,6 +80,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Ingest(a) => cmd::ingest::run(a, &g),
         cli::Command::Gen(cli::GenCommand::Feed(a)) => {
             cmd::synth::feed(a).map(|()| ExitCode::SUCCESS)
+        }
+        cli::Command::Gen(cli::GenCommand::Isp(a)) => {
+            cmd::synth::isp(a, &g).map(|()| ExitCode::SUCCESS)
         }
         cli::Command::Bench(cli::BenchCommand::Ingest(a)) => {
             cmd::bench::ingest(a).map(|()| ExitCode::SUCCESS)

@@ -192,6 +192,39 @@ fn parse_files(
 ) -> Result<Parsed> {
     let next = AtomicU64::new(0);
     let results: Mutex<Vec<(usize, Result<readers::ReadOutput>)>> = Mutex::new(Vec::new());
+    if format.yearless() && opts.has_year() {
+        // The year given is that of the first file's first line; it
+        // carries from file to file (December to January moves it on), so
+        // the files are read in the order given.
+        let mut end = None;
+        let mut outs = Vec::new();
+        for (i, path) in files.iter().enumerate() {
+            let src = Source::load(path)?;
+            let out = readers::read(format, &src, &opts.clone().after(end));
+            end = out.syslog_end;
+            if let Some(b) = bar {
+                b.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
+            }
+            outs.push((i, Ok(out)));
+        }
+        if let Ok(mut r) = results.lock() {
+            *r = outs;
+        }
+    } else {
+        parse_parallel(files, format, opts, threads, bar, &next, &results);
+    }
+    collect(results)
+}
+
+fn parse_parallel(
+    files: &[PathBuf],
+    format: Format,
+    opts: &ReadOptions,
+    threads: usize,
+    bar: Option<&indicatif::ProgressBar>,
+    next: &AtomicU64,
+    results: &Mutex<Vec<(usize, Result<readers::ReadOutput>)>>,
+) {
     std::thread::scope(|s| {
         for _ in 0..threads.min(files.len()) {
             s.spawn(|| {
@@ -216,6 +249,9 @@ fn parse_files(
             });
         }
     });
+}
+
+fn collect(results: Mutex<Vec<(usize, Result<readers::ReadOutput>)>>) -> Result<Parsed> {
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
     let mut parsed = Parsed {

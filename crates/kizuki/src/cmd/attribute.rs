@@ -8,7 +8,7 @@ use crate::output::{Output, thousands, write_reject};
 use anyhow::{Context, Result, bail};
 use kizuki_attribution::directory::Directory;
 use kizuki_attribution::{
-    Assignments, Attribution, Attributor, DetNat, Holder, Observation, Status, day_name,
+    Assignments, Attribution, Attributor, DetNat, Holder, Observation, Status,
 };
 use kizuki_event::{Event, ExtraValue, json};
 use kizuki_feeds::{ReadContext, Reader, input};
@@ -313,18 +313,17 @@ fn print_records(
     let recs = db.records(h.source, h.start - 86_400, h.end, &|r| {
         r.net == h.net && r.ports == h.ports && r.holder == holder
     })?;
-    let shown = 10;
-    for r in recs.iter().take(shown) {
-        println!(
-            "      {} {:?} at {} ({})",
-            r.at,
-            r.action,
-            when(r.time, tz),
-            day_name(r.time.div_euclid(86_400) * 86_400)
-        );
-    }
-    if recs.len() > shown {
-        println!("      ... and {} more records", recs.len() - shown);
+    let line = |r: &kizuki_attribution::LogRecord| {
+        println!("      {} {:?} at {}", r.at, r.action, when(r.time, tz));
+    };
+    // The first records and the last: interim records in between only say
+    // the same thing again.
+    if recs.len() <= 6 {
+        recs.iter().for_each(line);
+    } else {
+        recs[..3].iter().for_each(line);
+        println!("      ... {} more records", recs.len() - 5);
+        recs[recs.len() - 2..].iter().for_each(line);
     }
     Ok(())
 }

@@ -49,3 +49,63 @@ pub fn feed(args: GenFeedArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Runs `kizuki gen isp`.
+pub fn isp(args: crate::cli::GenIspArgs, g: &crate::Global) -> Result<()> {
+    use kizuki_attribution::synth;
+    let date: jiff::civil::Date = args
+        .start
+        .parse()
+        .with_context(|| format!("--start {:?}: expected YYYY-MM-DD", args.start))?;
+    let start = date
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .context("--start out of range")?
+        .timestamp()
+        .as_second();
+    if !(0.0..=1.0).contains(&args.cgnat_share) {
+        anyhow::bail!("--cgnat-share {}: expected 0 to 1", args.cgnat_share);
+    }
+    let spec = synth::IspSpec {
+        subscribers: args.subscribers,
+        days: args.days.max(1),
+        start,
+        cgnat_share: args.cgnat_share,
+        seed: args.seed,
+        observations: args.observations,
+        ghosts: (args.subscribers / 100).clamp(1, 50),
+    };
+    let t = std::time::Instant::now();
+    let isp = synth::generate(&spec);
+    let files = synth::write(&isp, &args.out_dir)
+        .with_context(|| format!("cannot write into {}", args.out_dir.display()))?;
+    if !g.quiet {
+        let c = &files.cases;
+        eprintln!(
+            "kizuki gen isp: {} subscribers, {} day(s) in {:.1} s -> {}",
+            args.subscribers,
+            spec.days,
+            t.elapsed().as_secs_f64(),
+            args.out_dir.display()
+        );
+        for (log, n) in &files.records {
+            eprintln!("  {log}: {n} record(s)");
+        }
+        eprintln!(
+            "  {} sessions ({} across midnight, {} lost Stops, {} ended by a NAS reboot, {} across DST), {} leases, {} port blocks, {} reused addresses, {} ghost sessions",
+            c.sessions,
+            c.across_midnight,
+            c.lost_stops,
+            c.ended_by_reboot,
+            c.across_dst,
+            c.leases,
+            c.blocks,
+            c.reused_addresses,
+            c.ghosts
+        );
+        eprintln!(
+            "  import commands: {}",
+            args.out_dir.join("manifest.json").display()
+        );
+    }
+    Ok(())
+}
