@@ -428,7 +428,7 @@ fn import_kind(
         let stored = DayRecords::load(&d)?;
         let records = stored.to_log_records(kind);
         let out = session::run_day(kind, &carry_in, &records, day, day + DAY, config);
-        let (bytes, stats) = index::build(kind, &out.intervals);
+        let (bytes, stats) = index::build(kind, &out.intervals, 1);
         std::fs::create_dir_all(&d).map_err(|e| AttributionError::io(&d, e))?;
         if !exists {
             stored.save(&d)?;

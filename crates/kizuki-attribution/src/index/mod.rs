@@ -1,7 +1,13 @@
-//! The interval index: one memory-mapped file per partition (log kind and
-//! UTC day), searched in place.
+//! The interval index: one file per partition (log kind and UTC day),
+//! memory-mapped and searched in place.
 
+mod build;
 mod file;
+mod layout;
+#[cfg(test)]
+mod tests;
 
-pub(crate) use file::build;
-pub use file::{BuildStats, Hit, IndexFile};
+pub(crate) use build::build;
+pub use build::{BuildStats, Holders, build_entries};
+pub use file::{Hit, IndexFile};
+pub use layout::{V4Entry, V6Entry};

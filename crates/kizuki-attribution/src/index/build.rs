@@ -1,0 +1,388 @@
+//! Building an index: intervals to sorted, joined entries to bytes.
+//!
+//! IPv4 entries are put in address order by two counting passes (16 bits
+//! each), so the work left is per address: sort its few entries by block
+//! and time, join touching intervals of the same holder (a block split by
+//! interim records, a renewed lease), sort by start, fill `max_end` and
+//! count overlaps. Addresses are shared out among threads.
+
+use super::layout::{
+    DIR_LEN, DIR_MIN, FLAG_DIR, FLAG_INSIDE_V4, HEADER_LEN, Header, MAGIC, V4Entry, V6Entry, secs,
+};
+use crate::record::{Holder, Interval, SourceKind, ip_bytes};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// What building an index found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildStats {
+    /// Intervals given.
+    pub intervals: u64,
+    /// Entries written, after touching intervals of the same holder were
+    /// joined.
+    pub entries: u64,
+    /// Pairs of entries for the same address, overlapping ports and
+    /// overlapping times, with different holders.
+    pub overlaps: u64,
+    /// The earliest start.
+    pub span_start: i64,
+    /// The latest end.
+    pub span_end: i64,
+}
+
+/// Who the entries' holder fields name.
+pub enum Holders {
+    /// An index into this table.
+    Table(Vec<Holder>),
+    /// An inside IPv4 address, kept in the entry itself.
+    InsideV4,
+}
+
+/// Builds the index bytes from intervals of one log kind.
+pub(crate) fn build(
+    kind: SourceKind,
+    intervals: &[Interval],
+    threads: usize,
+) -> (Vec<u8>, BuildStats) {
+    let inside_v4 = !intervals.is_empty()
+        && intervals
+            .iter()
+            .all(|i| matches!(i.holder, Holder::Inside(IpAddr::V4(_))));
+    let mut ids: HashMap<&Holder, u32> = HashMap::new();
+    let mut table: Vec<Holder> = Vec::new();
+    let mut v4: Vec<V4Entry> = Vec::with_capacity(intervals.len());
+    let mut v6: Vec<V6Entry> = Vec::new();
+    for iv in intervals {
+        let h = match (&iv.holder, inside_v4) {
+            (Holder::Inside(IpAddr::V4(a)), true) => u32::from(*a),
+            _ => *ids.entry(&iv.holder).or_insert_with(|| {
+                table.push(iv.holder.clone());
+                (table.len() - 1) as u32
+            }),
+        };
+        match iv.net.addr {
+            IpAddr::V4(a) if iv.net.len == 32 => v4.push(V4Entry {
+                addr: u32::from(a),
+                start: secs(iv.start),
+                end: secs(iv.end),
+                max_end: 0,
+                holder: h,
+                lo: iv.ports.lo,
+                hi: iv.ports.hi,
+            }),
+            addr => v6.push(V6Entry {
+                net: ip_bytes(addr),
+                start: secs(iv.start),
+                end: secs(iv.end),
+                max_end: 0,
+                holder: h,
+                lo: iv.ports.lo,
+                hi: iv.ports.hi,
+                // IPv4 prefixes are kept with the IPv6 ones, mapped.
+                len: if addr.is_ipv4() {
+                    iv.net.len + 96
+                } else {
+                    iv.net.len
+                },
+                _pad: [0; 3],
+            }),
+        }
+    }
+    let holders = if inside_v4 {
+        Holders::InsideV4
+    } else {
+        Holders::Table(table)
+    };
+    build_entries(kind, v4, v6, holders, intervals.len() as u64, threads)
+}
+
+/// Builds the index bytes from entries (any order) and their holders.
+pub fn build_entries(
+    kind: SourceKind,
+    v4: Vec<V4Entry>,
+    v6: Vec<V6Entry>,
+    holders: Holders,
+    intervals: u64,
+    threads: usize,
+) -> (Vec<u8>, BuildStats) {
+    let (v4, o4) = finish_v4(v4, threads.max(1));
+    let (v6, o6) = finish_v6(v6);
+    let overlaps = o4 + o6;
+    let span_start = v4
+        .iter()
+        .map(|e| e.start)
+        .chain(v6.iter().map(|e| e.start))
+        .min()
+        .map_or(0, i64::from);
+    let span_end = v4
+        .iter()
+        .map(|e| e.end)
+        .chain(v6.iter().map(|e| e.end))
+        .max()
+        .map_or(0, i64::from);
+    let mut blob = Vec::new();
+    let mut offsets: Vec<u32> = Vec::new();
+    let mut flags = 0;
+    match &holders {
+        Holders::InsideV4 => flags |= FLAG_INSIDE_V4,
+        Holders::Table(table) => {
+            offsets.reserve(table.len() + 1);
+            for h in table {
+                offsets.push(blob.len() as u32);
+                match h {
+                    Holder::Key(k) => {
+                        blob.push(0);
+                        blob.extend_from_slice(k.as_bytes());
+                    }
+                    Holder::Inside(IpAddr::V4(a)) => {
+                        blob.push(4);
+                        blob.extend_from_slice(&a.octets());
+                    }
+                    Holder::Inside(IpAddr::V6(a)) => {
+                        blob.push(6);
+                        blob.extend_from_slice(&a.octets());
+                    }
+                }
+            }
+            offsets.push(blob.len() as u32);
+        }
+    }
+    let dir = if v4.len() >= DIR_MIN {
+        flags |= FLAG_DIR;
+        let mut dir = vec![0u32; DIR_LEN];
+        let mut i = 0usize;
+        for (b, slot) in dir.iter_mut().enumerate() {
+            while i < v4.len() && (v4[i].addr >> 16) < b as u32 {
+                i += 1;
+            }
+            *slot = i as u32;
+        }
+        dir
+    } else {
+        Vec::new()
+    };
+    let header = Header {
+        magic: MAGIC,
+        kind: u32::from(kind.code()),
+        _pad: 0,
+        n4: v4.len() as u64,
+        n6: v6.len() as u64,
+        nholders: offsets.len().saturating_sub(1) as u64,
+        holder_bytes: blob.len() as u64,
+        span_start,
+        span_end,
+        overlaps,
+        merged_from: intervals,
+        flags,
+        _reserved: 0,
+    };
+    let mut out = Vec::with_capacity(
+        HEADER_LEN
+            + dir.len() * 4
+            + 8
+            + v4.len() * 24
+            + v6.len() * 40
+            + offsets.len() * 4
+            + blob.len(),
+    );
+    out.extend_from_slice(bytemuck::bytes_of(&header));
+    out.extend_from_slice(bytemuck::cast_slice(&dir));
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    out.extend_from_slice(bytemuck::cast_slice(&v4));
+    out.extend_from_slice(bytemuck::cast_slice(&v6));
+    out.extend_from_slice(bytemuck::cast_slice(&offsets));
+    out.extend_from_slice(&blob);
+    let stats = BuildStats {
+        intervals,
+        entries: (v4.len() + v6.len()) as u64,
+        overlaps,
+        span_start,
+        span_end,
+    };
+    (out, stats)
+}
+
+/// One stable counting pass on 16 bits of the address.
+fn radix_pass(src: &[V4Entry], dst: &mut Vec<V4Entry>, shift: u32) {
+    let mut counts = vec![0usize; 1 << 16];
+    for e in src {
+        counts[((e.addr >> shift) & 0xffff) as usize] += 1;
+    }
+    let mut sum = 0;
+    for c in counts.iter_mut() {
+        let n = *c;
+        *c = sum;
+        sum += n;
+    }
+    dst.clear();
+    dst.resize(src.len(), V4Entry::default());
+    for e in src {
+        let k = ((e.addr >> shift) & 0xffff) as usize;
+        dst[counts[k]] = *e;
+        counts[k] += 1;
+    }
+}
+
+impl Default for V4Entry {
+    fn default() -> Self {
+        bytemuck::Zeroable::zeroed()
+    }
+}
+
+/// Sorts by address (two counting passes), then finishes every address's
+/// entries, the addresses shared out among `threads`.
+fn finish_v4(mut v: Vec<V4Entry>, threads: usize) -> (Vec<V4Entry>, u64) {
+    if v.len() < 4096 {
+        v.sort_unstable_by_key(|e| e.addr);
+    } else {
+        let mut tmp = Vec::new();
+        radix_pass(&v, &mut tmp, 0);
+        radix_pass(&tmp, &mut v, 16);
+    }
+    // Address groups, shared out in runs of about equal size.
+    let n = v.len();
+    let per = n.div_ceil(threads).max(1);
+    let mut cuts = vec![0usize];
+    let mut at = per;
+    while at < n {
+        let addr = v[at].addr;
+        let next = at + v[at..].partition_point(|e| e.addr == addr);
+        if next >= n {
+            break;
+        }
+        cuts.push(next);
+        at = next + per;
+    }
+    cuts.push(n);
+    let mut parts: Vec<&mut [V4Entry]> = Vec::new();
+    let mut rest: &mut [V4Entry] = &mut v;
+    let mut done = 0;
+    for w in cuts.windows(2) {
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(w[1] - done);
+        done = w[1];
+        parts.push(head);
+        rest = tail;
+    }
+    let results: Vec<(Vec<(usize, usize)>, u64)> = if parts.len() == 1 {
+        parts.into_iter().map(finish_run).collect()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|p| s.spawn(move || finish_run(p)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    // Each group kept a prefix of itself: close the gaps.
+    let mut overlaps = 0;
+    let mut write = 0usize;
+    for ((groups, o), w) in results.into_iter().zip(cuts.windows(2)) {
+        overlaps += o;
+        for (start, len) in groups {
+            let from = w[0] + start;
+            v.copy_within(from..from + len, write);
+            write += len;
+        }
+    }
+    v.truncate(write);
+    (v, overlaps)
+}
+
+/// Finishes the address groups of one run in place; returns each group's
+/// start (in the run) and kept length, and the overlaps found.
+fn finish_run(run: &mut [V4Entry]) -> (Vec<(usize, usize)>, u64) {
+    let mut groups = Vec::new();
+    let mut overlaps = 0;
+    let mut i = 0;
+    while i < run.len() {
+        let addr = run[i].addr;
+        let j = i + run[i..].partition_point(|e| e.addr == addr);
+        let g = &mut run[i..j];
+        // Join touching intervals of one block and holder.
+        g.sort_unstable_by_key(|e| (e.lo, e.hi, e.holder, e.start, e.end));
+        let mut kept = 0usize;
+        for k in 0..g.len() {
+            let e = g[k];
+            if kept > 0 {
+                let p = &mut g[kept - 1];
+                if (p.lo, p.hi, p.holder) == (e.lo, e.hi, e.holder) && e.start <= p.end {
+                    p.end = p.end.max(e.end);
+                    continue;
+                }
+            }
+            g[kept] = e;
+            kept += 1;
+        }
+        let g = &mut g[..kept];
+        g.sort_unstable_by_key(|e| (e.start, e.end, e.lo, e.holder));
+        let mut max_end = 0u32;
+        for k in 0..g.len() {
+            // Earlier entries still running when this one starts.
+            let mut m = k;
+            while m > 0 {
+                m -= 1;
+                if g[m].max_end <= g[k].start {
+                    break;
+                }
+                if g[m].end > g[k].start
+                    && g[m].holder != g[k].holder
+                    && g[m].lo <= g[k].hi
+                    && g[k].lo <= g[m].hi
+                {
+                    overlaps += 1;
+                }
+            }
+            max_end = max_end.max(g[k].end);
+            g[k].max_end = max_end;
+        }
+        groups.push((i, kept));
+        i = j;
+    }
+    (groups, overlaps)
+}
+
+/// Sorts, joins and finishes the IPv6 (and IPv4 prefix) entries.
+fn finish_v6(mut v: Vec<V6Entry>) -> (Vec<V6Entry>, u64) {
+    v.sort_unstable_by_key(|e| (e.len, e.net, e.lo, e.hi, e.holder, e.start, e.end));
+    let mut out: Vec<V6Entry> = Vec::with_capacity(v.len());
+    for e in v {
+        if let Some(p) = out.last_mut()
+            && (p.len, p.net, p.lo, p.hi, p.holder) == (e.len, e.net, e.lo, e.hi, e.holder)
+            && e.start <= p.end
+        {
+            p.end = p.end.max(e.end);
+            continue;
+        }
+        out.push(e);
+    }
+    let mut v = out;
+    v.sort_unstable_by_key(|e| (e.len, e.net, e.start, e.end, e.lo, e.holder));
+    let mut overlaps = 0;
+    let mut group_start = 0;
+    let mut max_end = 0u32;
+    for i in 0..v.len() {
+        if i == 0 || (v[i].len, v[i].net) != (v[i - 1].len, v[i - 1].net) {
+            group_start = i;
+            max_end = 0;
+        }
+        let mut j = i;
+        while j > group_start {
+            j -= 1;
+            if v[j].max_end <= v[i].start {
+                break;
+            }
+            if v[j].end > v[i].start && v[j].holder != v[i].holder {
+                overlaps += 1;
+            }
+        }
+        max_end = max_end.max(v[i].end);
+        v[i].max_end = max_end;
+    }
+    (v, overlaps)
+}

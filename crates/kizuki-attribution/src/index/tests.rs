@@ -1,0 +1,99 @@
+
+use super::{IndexFile, build};
+use crate::record::RecordRef;
+use crate::record::{Holder, Interval, Net, Ports, SourceKind};
+use rand::{Rng, SeedableRng};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+fn interval(net: Net, lo: u16, hi: u16, start: i64, end: i64, who: u32) -> Interval {
+    let r = RecordRef {
+        file: "t".into(),
+        line: 1,
+    };
+    Interval {
+        net,
+        ports: Ports { lo, hi },
+        start,
+        end,
+        holder: Holder::user(&format!("u{who}")),
+        source: SourceKind::Radius,
+        first: r.clone(),
+        last: r,
+    }
+}
+
+/// Random intervals, small and large files (with and without the /16
+/// directory), IPv4 and IPv6, against a plain scan.
+#[test]
+fn queries_agree_with_a_scan() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for n in [500usize, 120_000] {
+        let mut ivs = Vec::new();
+        for i in 0..n {
+            let start = rng.random_range(0..100_000i64);
+            let end = start + rng.random_range(1..20_000);
+            let net = if i % 7 == 0 {
+                let a: u128 = (0x2001_0db8u128 << 96) | (rng.random_range(0..64u128) << 72);
+                Net::new(IpAddr::V6(Ipv6Addr::from(a)), 56).unwrap()
+            } else if i % 11 == 0 {
+                Net::new(
+                    IpAddr::V4(Ipv4Addr::from(
+                        0x0a00_0000 | rng.random_range(0..1u32 << 20),
+                    )),
+                    24,
+                )
+                .unwrap()
+            } else {
+                Net::host(IpAddr::V4(Ipv4Addr::from(
+                    0x0a00_0000 | rng.random_range(0..1u32 << 20),
+                )))
+            };
+            let lo = rng.random_range(0..60_000u16);
+            ivs.push(interval(
+                net,
+                lo,
+                lo + 999,
+                start,
+                end,
+                rng.random_range(0..50),
+            ));
+        }
+        let (bytes, stats) = build(SourceKind::Radius, &ivs, 2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.bin");
+        std::fs::write(&path, &bytes).unwrap();
+        let idx = IndexFile::open(&path).unwrap();
+        assert_eq!(idx.entries(), stats.entries);
+        assert_eq!(idx.has_directory(), n > 100_000, "n={n}");
+        let mut hits = Vec::new();
+        for q in 0..1000 {
+            // Query addresses that exist, and some that do not.
+            let iv = &ivs[rng.random_range(0..ivs.len())];
+            let ip = match iv.net.addr {
+                IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(
+                    u128::from(a) | rng.random_range(0..1u128 << 72),
+                )),
+                IpAddr::V4(a) if q % 5 == 0 => {
+                    IpAddr::V4(Ipv4Addr::from(u32::from(a) ^ 0x0010_0000))
+                }
+                IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from(
+                    u32::from(a) | rng.random_range(0..1u32 << (32 - iv.net.len)),
+                )),
+            };
+            let t = rng.random_range(0..120_000i64);
+            hits.clear();
+            idx.query(ip, t, t + 1, &mut hits);
+            let mut got: Vec<String> = hits.iter().map(|h| h.holder.to_string()).collect();
+            got.sort();
+            got.dedup();
+            let mut want: Vec<String> = ivs
+                .iter()
+                .filter(|i| i.net.contains(ip) && i.start <= t && t < i.end)
+                .map(|i| i.holder.to_string())
+                .collect();
+            want.sort();
+            want.dedup();
+            assert_eq!(got, want, "n={n} {ip} at {t}");
+        }
+    }
+}
