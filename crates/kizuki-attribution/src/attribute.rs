@@ -196,20 +196,18 @@ impl<'a> Attributor<'a> {
         let mut via = BTreeSet::new();
         let mut hits = Vec::new();
         // Port blocks on this address at that time: logged, then computed.
-        self.db
-            .query_kind(SourceKind::PortBlock, o.ip, t0, t1, &mut hits);
-        // The blocks that decide, as evidence: those holding the port when
-        // any does, else all of them.
+        // With a port, the blocks holding it are looked up first; all of
+        // them only when none does (the address is then shared).
+        if let Some(p) = o.port {
+            self.db
+                .query_kind_port(SourceKind::PortBlock, o.ip, p, t0, t1, &mut hits);
+        }
+        if hits.is_empty() {
+            self.db
+                .query_kind(SourceKind::PortBlock, o.ip, t0, t1, &mut hits);
+        }
         if let Some(e) = evidence.as_mut() {
-            let holding: Vec<&Hit> = hits
-                .iter()
-                .filter(|h| o.port.is_some_and(|p| h.ports.contains(p)))
-                .collect();
-            if holding.is_empty() {
-                e.extend(hits.iter().cloned());
-            } else {
-                e.extend(holding.into_iter().cloned());
-            }
+            e.extend(hits.iter().cloned());
         }
         let mut blocks: Vec<(IpAddr, crate::record::Ports, String)> = hits
             .iter()

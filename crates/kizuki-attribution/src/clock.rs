@@ -17,6 +17,10 @@ use jiff::tz::{AmbiguousOffset, TimeZone};
 pub struct LocalClock {
     tz: TimeZone,
     last: Option<i64>,
+    /// The local hour last resolved (UTC-style seconds of its start) and
+    /// its offset, when that whole hour has one offset: logs come in time
+    /// order, so most lines need no zone lookup.
+    hour: Option<(i64, i64)>,
 }
 
 /// How far back (in seconds) a record may go before a folded local time is
@@ -26,7 +30,11 @@ const FOLD_SLACK: i64 = 300;
 impl LocalClock {
     /// A clock for local times in `tz`.
     pub fn new(tz: TimeZone) -> LocalClock {
-        LocalClock { tz, last: None }
+        LocalClock {
+            tz,
+            last: None,
+            hour: None,
+        }
     }
 
     /// The zone.
@@ -36,8 +44,33 @@ impl LocalClock {
 
     /// UTC seconds for a local date and time.
     pub fn resolve(&mut self, dt: DateTime) -> Option<i64> {
+        let local = utc(dt)?;
+        let hour = local.div_euclid(3600) * 3600;
+        if let Some((h, offset)) = self.hour
+            && h == hour
+        {
+            let t = local - offset;
+            self.note(t);
+            return Some(t);
+        }
         let amb = self.tz.to_ambiguous_timestamp(dt);
-        let local = dt.to_zoned(TimeZone::UTC).ok()?.timestamp().as_second();
+        if let AmbiguousOffset::Unambiguous { offset } = amb.offset() {
+            // The whole hour shares the offset when its first and last
+            // second do (zone changes fall on whole hours or halves of
+            // them; a half-hour change makes them differ and is looked up
+            // line by line).
+            let last = dt.saturating_add(jiff::SignedDuration::from_secs(
+                3599 - local.rem_euclid(3600),
+            ));
+            let first = dt.saturating_sub(jiff::SignedDuration::from_secs(local.rem_euclid(3600)));
+            let same = |d: DateTime| {
+                matches!(self.tz.to_ambiguous_timestamp(d).offset(),
+                    AmbiguousOffset::Unambiguous { offset: o } if o == offset)
+            };
+            if same(first) && same(last) {
+                self.hour = Some((hour, i64::from(offset.seconds())));
+            }
+        }
         let t = match amb.offset() {
             AmbiguousOffset::Unambiguous { offset } => local - i64::from(offset.seconds()),
             AmbiguousOffset::Gap { before, .. } => local - i64::from(before.seconds()),
@@ -148,9 +181,24 @@ pub fn parse_plain(date: &str, time: &str) -> Option<DateTime> {
 
 /// UTC seconds of a civil date and time taken as UTC.
 pub fn utc(dt: DateTime) -> Option<i64> {
-    dt.to_zoned(TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp().as_second())
+    Some(unix(
+        i64::from(dt.year()),
+        i64::from(dt.month()),
+        i64::from(dt.day()),
+        i64::from(dt.hour()) * 3600 + i64::from(dt.minute()) * 60 + i64::from(dt.second()),
+    ))
+}
+
+/// Seconds since 1970 of a proleptic Gregorian date and a second of the
+/// day (Howard Hinnant's days-from-civil): no zone lookup.
+pub fn unix(y: i64, m: i64, d: i64, second_of_day: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe - 719_468) * 86_400 + second_of_day
 }
 
 /// Syslog's RFC 3164 timestamps carry no year: `Feb 22 10:15:01`. The year
@@ -268,6 +316,34 @@ mod tests {
             utc(dt("2021-02-22T01:15:01"))
         );
         assert_eq!(parse_rfc3339("2021-02-22 10:15:01"), None);
+    }
+
+    #[test]
+    fn unix_matches_jiff() {
+        for s in [
+            "1970-01-01T00:00:00",
+            "2000-02-29T12:34:56",
+            "2021-02-22T10:15:01",
+            "2100-03-01T00:00:00",
+            "1969-12-31T23:59:59",
+        ] {
+            let d = dt(s);
+            let want = d.to_zoned(TimeZone::UTC).unwrap().timestamp().as_second();
+            assert_eq!(utc(d), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_hour_cache_sees_a_change_within_the_hour() {
+        // Lord Howe Island changes by half an hour at 02:00 local.
+        let mut c = LocalClock::new(tz("Australia/Lord_Howe"));
+        let a = c.resolve(dt("2021-10-03T01:10:00")).unwrap();
+        let b = c.resolve(dt("2021-10-03T01:50:00")).unwrap();
+        assert_eq!(b - a, 2400);
+        let mut berlin = LocalClock::new(tz("Europe/Berlin"));
+        let x = berlin.resolve(dt("2021-03-28T01:59:00")).unwrap();
+        let y = berlin.resolve(dt("2021-03-28T03:01:00")).unwrap();
+        assert_eq!(y - x, 120);
     }
 
     #[test]

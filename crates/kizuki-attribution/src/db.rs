@@ -19,7 +19,7 @@
 use crate::error::AttributionError;
 use crate::index::{self, Hit, IndexFile};
 use crate::record::{LogRecord, SourceKind};
-use crate::session::{self, Anomalies, Carry, DAY, SessionConfig};
+use crate::session::{self, Anomalies, DAY, SessionConfig};
 use crate::store::{carry, records::DayRecords, records::write_atomic};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,41 +212,59 @@ impl Assignments {
 
     /// Adds records. Every kind is built on its own thread.
     pub fn import(&mut self, records: Vec<LogRecord>) -> Result<ImportSummary, AttributionError> {
+        let mut records = records;
+        records.sort_unstable_by_key(|r| r.source);
+        let mut batches = Vec::new();
+        let mut rest: &[LogRecord] = &records;
+        while let Some(first) = rest.first() {
+            let n = rest.partition_point(|r| r.source == first.source);
+            let (group, tail) = rest.split_at(n);
+            batches.push(Batch::new(first.source, group)?);
+            rest = tail;
+        }
+        self.import_batches(batches)
+    }
+
+    /// Adds records already in compact form (see [`Batch`]): what a reader
+    /// thread makes of each file, so that the records of many files never
+    /// all exist in their larger form at once.
+    pub fn import_batches(
+        &mut self,
+        batches: Vec<Batch>,
+    ) -> Result<ImportSummary, AttributionError> {
         let lock_path = self.root.join(".lock");
         let lock =
             std::fs::File::create(&lock_path).map_err(|e| AttributionError::io(&lock_path, e))?;
         lock.lock()
             .map_err(|e| AttributionError::io(&lock_path, e))?;
         let mut summary = ImportSummary {
-            records_in: records.len() as u64,
+            records_in: batches.iter().map(|b| b.records.rows.len() as u64).sum(),
             ..ImportSummary::default()
         };
-        let mut by_kind: BTreeMap<SourceKind, BTreeMap<i64, Vec<LogRecord>>> = BTreeMap::new();
-        for r in records {
-            by_kind
-                .entry(r.source)
-                .or_default()
-                .entry(session::day_of(r.time).0)
-                .or_default()
-                .push(r);
+        let mut by_kind: BTreeMap<SourceKind, (Vec<DayRecords>, BTreeSet<i64>)> = BTreeMap::new();
+        for b in batches {
+            by_kind.entry(b.kind).or_default().0.push(b.records);
         }
         // Days left half-done by an import that stopped count as touched.
         for (kind, days) in &self.parts {
             for (day, p) in days {
                 if p.meta.version != VERSION {
-                    by_kind.entry(*kind).or_default().entry(*day).or_default();
+                    by_kind.entry(*kind).or_default().1.insert(*day);
                 }
             }
         }
-        let jobs: Vec<(SourceKind, BTreeMap<i64, Vec<LogRecord>>, BTreeSet<i64>)> = by_kind
+        // The cores are shared among the kinds being built.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = (cores / by_kind.len().max(1)).max(1);
+        let jobs: Vec<Job> = by_kind
             .into_iter()
-            .map(|(k, days)| {
+            .map(|(k, (batches, redo))| {
                 let existing = self
                     .parts
                     .get(&k)
                     .map(|m| m.keys().copied().collect())
                     .unwrap_or_default();
-                (k, days, existing)
+                (k, batches, redo, existing)
             })
             .collect();
         let root = self.root.clone();
@@ -254,10 +272,12 @@ impl Assignments {
         let results: Vec<Result<KindResult, AttributionError>> = std::thread::scope(|s| {
             let handles: Vec<_> = jobs
                 .into_iter()
-                .map(|(kind, days, existing)| {
+                .map(|(kind, batches, redo, existing)| {
                     let root = &root;
                     let config = &config;
-                    s.spawn(move || import_kind(root, config, kind, days, &existing))
+                    s.spawn(move || {
+                        import_kind(root, config, kind, batches, &redo, &existing, threads)
+                    })
                 })
                 .collect();
             handles
@@ -315,6 +335,32 @@ impl Assignments {
         }
     }
 
+    /// As [`Assignments::query_kind`], for the intervals whose ports hold
+    /// `port` (a port-block search).
+    pub fn query_kind_port(
+        &self,
+        kind: SourceKind,
+        ip: IpAddr,
+        port: u16,
+        t0: i64,
+        t1: i64,
+        out: &mut Vec<Hit>,
+    ) {
+        let Some(days) = self.parts.get(&kind) else {
+            return;
+        };
+        let first = session::day_of(t0).0;
+        let last = t1 - 1 + self.max_back;
+        for (_, p) in days.range(first..=last) {
+            if p.meta.span_start >= t1 || p.meta.span_end <= t0 {
+                continue;
+            }
+            if let Some(idx) = p.index() {
+                idx.query_port(ip, port, t0, t1, out);
+            }
+        }
+    }
+
     /// Whether any partition of `kind` exists.
     pub fn has(&self, kind: SourceKind) -> bool {
         self.parts.get(&kind).is_some_and(|m| !m.is_empty())
@@ -351,6 +397,42 @@ impl Assignments {
     }
 }
 
+/// Records of one log kind in compact form, ready to import: 72 bytes a
+/// record, where a [`LogRecord`] takes about twice that and more.
+pub struct Batch {
+    kind: SourceKind,
+    records: DayRecords,
+}
+
+impl Batch {
+    /// Records of `kind` (records of other kinds are an error).
+    pub fn new(kind: SourceKind, records: &[LogRecord]) -> Result<Batch, AttributionError> {
+        if let Some(r) = records.iter().find(|r| r.source != kind) {
+            return Err(AttributionError::Config(format!(
+                "a {} record ({}) in a batch of {kind}",
+                r.source, r.at
+            )));
+        }
+        Ok(Batch {
+            kind,
+            records: DayRecords::from_records(records)?,
+        })
+    }
+
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.records.rows.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.records.rows.is_empty()
+    }
+}
+
+/// One kind's import: its new records, days to redo, days that exist.
+type Job = (SourceKind, Vec<DayRecords>, BTreeSet<i64>, BTreeSet<i64>);
+
 struct KindResult {
     kind: SourceKind,
     added: u64,
@@ -363,24 +445,44 @@ fn import_kind(
     root: &Path,
     config: &SessionConfig,
     kind: SourceKind,
-    days: BTreeMap<i64, Vec<LogRecord>>,
+    batches: Vec<DayRecords>,
+    redo: &BTreeSet<i64>,
     existing: &BTreeSet<i64>,
+    threads: usize,
 ) -> Result<KindResult, AttributionError> {
     let kdir = root.join(kind.name());
     let dir = |d: i64| kdir.join(day_name(d));
+    // The new records, day by day.
+    let clock = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!("{kind}: {what} at {:.3} s", clock.elapsed().as_secs_f64());
+    let mut days: BTreeMap<i64, Vec<DayRecords>> = BTreeMap::new();
+    for b in batches {
+        for (day, part) in b.into_days() {
+            days.entry(day).or_default().push(part);
+        }
+    }
     let mut added = 0u64;
-    let touched: BTreeSet<i64> = days.keys().copied().collect();
-    for (day, recs) in &days {
-        let d = dir(*day);
+    let mut touched: BTreeSet<i64> = redo.clone();
+    // The merged days, kept for the build rather than read back.
+    let mut merged: BTreeMap<i64, DayRecords> = BTreeMap::new();
+    for (day, new) in days {
+        touched.insert(day);
+        let d = dir(day);
+        lap("split into days");
         let mut stored = DayRecords::load(&d)?;
+        lap("loaded");
         let before = stored.rows.len();
-        stored.merge(recs)?;
+        stored.merge(new)?;
+        lap("merged");
         added += (stored.rows.len() - before) as u64;
         if stored.rows.len() != before || !d.join("meta.json").exists() {
             // Marks the day unbuilt until its index is rewritten.
             let _ = std::fs::remove_file(d.join("meta.json"));
             stored.save(&d)?;
         }
+        lap("saved");
+        merged.insert(day, stored);
     }
     let all: BTreeSet<i64> = existing.union(&touched).copied().collect();
     let (Some(&first), Some(&last)) = (touched.first(), all.last()) else {
@@ -395,13 +497,13 @@ fn import_kind(
     let mut built = Vec::new();
     let mut carry_in = match all.range(..first).next_back() {
         Some(prev) if *prev == first - DAY => carry::load(&dir(*prev))?,
-        _ => Carry::default(),
+        _ => Default::default(),
     };
     let mut day = first;
     let mut open_at_end = 0;
     while day <= last {
         let d = dir(day);
-        let digest_in = format!("{:016x}", carry::digest(&carry_in));
+        let digest_in = format!("{:016x}", carry::digest(&carry_in.0));
         let exists = all.contains(&day);
         if !touched.contains(&day) {
             let old: Option<PartitionMeta> = std::fs::read(d.join("meta.json"))
@@ -410,14 +512,14 @@ fn import_kind(
             let up_to_date = old
                 .as_ref()
                 .is_some_and(|m| m.carry_in == digest_in && m.version == VERSION);
-            if up_to_date || (!exists && carry_in.open.is_empty()) {
+            if up_to_date || (!exists && carry_in.0.open.is_empty()) {
                 // Nothing changes from here unless a later day was touched.
                 match touched.range(day + 1..).next() {
                     Some(next) => {
                         day = *next;
                         carry_in = match all.range(..day).next_back() {
                             Some(prev) if *prev == day - DAY => carry::load(&dir(*prev))?,
-                            _ => Carry::default(),
+                            _ => Default::default(),
                         };
                         continue;
                     }
@@ -425,16 +527,35 @@ fn import_kind(
                 }
             }
         }
-        let stored = DayRecords::load(&d)?;
-        let records = stored.to_log_records(kind);
-        let out = session::run_day(kind, &carry_in, &records, day, day + DAY, config);
-        let (bytes, stats) = index::build(kind, &out.intervals, 1);
+        let mut stored = match merged.remove(&day) {
+            Some(s) => s,
+            None => DayRecords::load(&d)?,
+        };
+        lap("loaded for the build");
+        let out = session::run_day_parallel(
+            kind,
+            &carry_in.0,
+            || stored.recs(),
+            day,
+            day + DAY,
+            config,
+            threads,
+        );
+        lap("sessions");
+        // Holders of the day's records and of what was carried into it.
+        let mut holders = std::mem::take(&mut stored.holders);
+        for (h, v) in std::mem::take(&mut carry_in.1) {
+            holders.entry(h).or_insert(v);
+        }
+        let (bytes, stats) = index::build_spans(kind, &out.spans, &holders, threads);
+        lap("index built");
         std::fs::create_dir_all(&d).map_err(|e| AttributionError::io(&d, e))?;
         if !exists {
+            stored.holders = Default::default();
             stored.save(&d)?;
         }
         write_atomic(&d.join("index.bin"), &bytes)?;
-        carry::save(&out.carry, &d)?;
+        carry::save(&out.carry, &holders, &d)?;
         let meta = PartitionMeta {
             version: VERSION,
             kind: kind.name().into(),
@@ -457,7 +578,8 @@ fn import_kind(
         )?;
         open_at_end = meta.open_at_end;
         built.push((day, meta, out.anomalies, bytes.len() as u64));
-        carry_in = out.carry;
+        carry_in = (out.carry, holders);
+        lap("written");
         day += DAY;
     }
     Ok(KindResult {

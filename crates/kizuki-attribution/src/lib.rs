@@ -24,7 +24,7 @@ mod store;
 pub mod synth;
 
 pub use attribute::{Attribution, Attributor, Observation, Status, SubscriberDirectory};
-pub use db::{AnomalyCounts, Assignments, ImportSummary, PartitionMeta, day_name};
+pub use db::{AnomalyCounts, Assignments, Batch, ImportSummary, PartitionMeta, day_name};
 pub use detnat::{DetNat, DetNatConfig};
 pub use error::{AttributionError, LineError};
 pub use readers::{Format, ReadOptions, ReadOutput, Source};

@@ -208,14 +208,37 @@ impl Holder {
         normalize_hex(text).map(|h| Holder::Key(format!("duid:{h}").into()))
     }
 
-    /// A stable 64-bit identity, kept in the index files.
+    /// A stable 64-bit identity, kept in the record files. An inside IPv4
+    /// address is its own identity ([`INSIDE_V4_TAG`] and the address), so
+    /// port-block records name their holder without a table.
     pub fn hash(&self) -> u64 {
         match self {
-            Holder::Key(k) => xxhash_rust::xxh3::xxh3_64_with_seed(k.as_bytes(), 1),
-            Holder::Inside(ip) => xxhash_rust::xxh3::xxh3_64_with_seed(&ip_bytes(*ip), 2),
+            Holder::Inside(IpAddr::V4(a)) => INSIDE_V4_TAG | u64::from(u32::from(*a)),
+            Holder::Key(k) => {
+                xxhash_rust::xxh3::xxh3_64_with_seed(k.as_bytes(), 1) & !INSIDE_V4_MASK
+            }
+            Holder::Inside(ip) => {
+                xxhash_rust::xxh3::xxh3_64_with_seed(&ip_bytes(*ip), 2) & !INSIDE_V4_MASK
+            }
         }
     }
+
+    /// The holder an identity names by itself (an inside IPv4 address).
+    pub fn from_hash(h: u64) -> Option<Holder> {
+        (h & INSIDE_V4_MASK == INSIDE_V4_TAG)
+            .then(|| Holder::Inside(IpAddr::V4(Ipv4Addr::from(h as u32))))
+    }
 }
+
+/// The holder of an identity: named by itself, or found in `table`.
+pub fn resolve_holder(h: u64, table: &rustc_hash::FxHashMap<u64, Holder>) -> Option<Holder> {
+    Holder::from_hash(h).or_else(|| table.get(&h).cloned())
+}
+
+/// The top bits of an inside IPv4 address's identity ([`Holder::hash`]);
+/// hashed identities never have them.
+pub const INSIDE_V4_TAG: u64 = 0xfff4 << 48;
+const INSIDE_V4_MASK: u64 = 0xffff << 48;
 
 impl fmt::Display for Holder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -359,7 +382,9 @@ pub struct LogRecord {
 }
 
 /// A span of time during which a holder held an address (or a port block
-/// of it): the normalized form every log becomes.
+/// of it): the normalized form every log becomes. The records behind it
+/// are found by [`crate::Assignments::records`] (`kizuki whois-at` shows
+/// them with their files and lines).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Interval {
     /// The address or prefix.
@@ -374,10 +399,6 @@ pub struct Interval {
     pub holder: Holder,
     /// The log kind.
     pub source: SourceKind,
-    /// The record that opened it.
-    pub first: RecordRef,
-    /// The record that closed or last extended it.
-    pub last: RecordRef,
 }
 
 #[cfg(test)]

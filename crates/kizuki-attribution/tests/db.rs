@@ -164,6 +164,7 @@ fn queries_find_who_held_an_address() {
     kizuki_attribution::session::sort_records(&mut recs);
     let mut carry = Default::default();
     let mut intervals = Vec::new();
+    let mut holders = Default::default();
     for d in 0..4 {
         let (a, b) = (D0 + d * 86_400, D0 + (d + 1) * 86_400);
         let day: Vec<LogRecord> = recs
@@ -171,15 +172,16 @@ fn queries_find_who_held_an_address() {
             .filter(|r| r.time >= a && r.time < b)
             .cloned()
             .collect();
-        let out = kizuki_attribution::session::run_day(
+        let (ivs, out) = kizuki_attribution::session::run_day_records(
             SourceKind::Radius,
             &carry,
             &day,
             a,
             b,
             &SessionConfig::new(),
+            &mut holders,
         );
-        intervals.extend(out.intervals);
+        intervals.extend(ivs);
         carry = out.carry;
     }
     assert!(intervals.len() > 200);

@@ -434,6 +434,56 @@ pub enum BenchCommand {
     /// Rows per second of the Shadowserver reader, against the csv crate
     /// alone (and IntelMQ when --intelmq-python is given).
     Ingest(BenchIngestArgs),
+    /// Attribution: index build, size and lookups at given sizes, the
+    /// join against DuckDB and SQLite, and raw port-block log import.
+    Attribution(BenchAttributionArgs),
+}
+
+/// `kizuki bench attribution`.
+#[derive(Debug, Args)]
+pub struct BenchAttributionArgs {
+    /// Port-block intervals for the join (one per block and hour; 24M is a
+    /// day of a 1M-subscriber CGNAT ISP).
+    #[arg(long, default_value_t = 24_000_000)]
+    pub join_intervals: u64,
+
+    /// Observations to attribute in the join.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub observations: u32,
+
+    /// Index sizes to measure build, bytes per record and lookups at.
+    #[arg(long, value_delimiter = ',', default_value = "10000000,100000000")]
+    pub index_sizes: Vec<u64>,
+
+    /// Random lookups timed per index size.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub lookups: u32,
+
+    /// Raw syslog lines for the import measurement (0: skip).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub import_lines: u64,
+
+    /// Thread counts to measure with.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    pub threads: Vec<usize>,
+
+    /// Where the generated data goes (default: under the temporary
+    /// directory); it is kept for the next run.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+
+    /// Runs per kizuki measurement; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+
+    /// A Python with duckdb installed (bench/setup-duckdb.sh): runs the
+    /// same join in DuckDB and SQLite on the same data.
+    #[arg(long, value_name = "PYTHON")]
+    pub baseline_python: Option<PathBuf>,
+
+    /// Observations SQLite answers (it is slow; the rate is extrapolated).
+    #[arg(long, default_value_t = 20_000)]
+    pub sqlite_sample: u32,
 }
 
 /// `kizuki bench ingest`.

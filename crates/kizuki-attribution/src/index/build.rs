@@ -7,10 +7,12 @@
 //! count overlaps. Addresses are shared out among threads.
 
 use super::layout::{
-    DIR_LEN, DIR_MIN, FLAG_DIR, FLAG_INSIDE_V4, HEADER_LEN, Header, MAGIC, V4Entry, V6Entry, secs,
+    DIR_LEN, DIR_MIN, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC,
+    V4Entry, V6Entry, secs,
 };
 use crate::record::{Holder, Interval, SourceKind, ip_bytes};
-use std::collections::HashMap;
+use crate::session::Span;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
 /// What building an index found.
@@ -39,50 +41,91 @@ pub enum Holders {
 }
 
 /// Builds the index bytes from intervals of one log kind.
-pub(crate) fn build(
+pub fn build_intervals(
     kind: SourceKind,
     intervals: &[Interval],
     threads: usize,
 ) -> (Vec<u8>, BuildStats) {
-    let inside_v4 = !intervals.is_empty()
-        && intervals
-            .iter()
-            .all(|i| matches!(i.holder, Holder::Inside(IpAddr::V4(_))));
-    let mut ids: HashMap<&Holder, u32> = HashMap::new();
+    let mut holders: HashMap<u64, Holder> = HashMap::default();
+    let spans: Vec<Span> = intervals
+        .iter()
+        .map(|iv| {
+            let h = iv.holder.hash();
+            if Holder::from_hash(h).is_none() {
+                holders.entry(h).or_insert_with(|| iv.holder.clone());
+            }
+            Span {
+                net: iv.net,
+                ports: iv.ports,
+                start: iv.start,
+                end: iv.end,
+                holder: h,
+            }
+        })
+        .collect();
+    build_spans(kind, &spans, &holders, threads)
+}
+
+/// Builds the index bytes from a state machine's spans, whose holders are
+/// hashes found in `holders` (spans whose holder is not there are left
+/// out).
+pub(crate) fn build_spans(
+    kind: SourceKind,
+    spans: &[Span],
+    holders: &HashMap<u64, Holder>,
+    threads: usize,
+) -> (Vec<u8>, BuildStats) {
+    let inside_v4 = !spans.is_empty()
+        && spans.iter().all(|s| {
+            matches!(
+                Holder::from_hash(s.holder),
+                Some(Holder::Inside(IpAddr::V4(_)))
+            )
+        });
+    let mut ids: HashMap<u64, u32> = HashMap::default();
     let mut table: Vec<Holder> = Vec::new();
-    let mut v4: Vec<V4Entry> = Vec::with_capacity(intervals.len());
+    let mut v4: Vec<V4Entry> = Vec::with_capacity(spans.len());
     let mut v6: Vec<V6Entry> = Vec::new();
-    for iv in intervals {
-        let h = match (&iv.holder, inside_v4) {
-            (Holder::Inside(IpAddr::V4(a)), true) => u32::from(*a),
-            _ => *ids.entry(&iv.holder).or_insert_with(|| {
-                table.push(iv.holder.clone());
-                (table.len() - 1) as u32
-            }),
+    for sp in spans {
+        let h = if inside_v4 {
+            // The identity is the address (see Holder::hash).
+            sp.holder as u32
+        } else {
+            match ids.get(&sp.holder) {
+                Some(i) => *i,
+                None => {
+                    let Some(holder) = crate::record::resolve_holder(sp.holder, holders) else {
+                        continue;
+                    };
+                    table.push(holder);
+                    ids.insert(sp.holder, (table.len() - 1) as u32);
+                    (table.len() - 1) as u32
+                }
+            }
         };
-        match iv.net.addr {
-            IpAddr::V4(a) if iv.net.len == 32 => v4.push(V4Entry {
+        match sp.net.addr {
+            IpAddr::V4(a) if sp.net.len == 32 => v4.push(V4Entry {
                 addr: u32::from(a),
-                start: secs(iv.start),
-                end: secs(iv.end),
+                start: secs(sp.start),
+                end: secs(sp.end),
                 max_end: 0,
                 holder: h,
-                lo: iv.ports.lo,
-                hi: iv.ports.hi,
+                lo: sp.ports.lo,
+                hi: sp.ports.hi,
             }),
             addr => v6.push(V6Entry {
                 net: ip_bytes(addr),
-                start: secs(iv.start),
-                end: secs(iv.end),
+                start: secs(sp.start),
+                end: secs(sp.end),
                 max_end: 0,
                 holder: h,
-                lo: iv.ports.lo,
-                hi: iv.ports.hi,
+                lo: sp.ports.lo,
+                hi: sp.ports.hi,
                 // IPv4 prefixes are kept with the IPv6 ones, mapped.
                 len: if addr.is_ipv4() {
-                    iv.net.len + 96
+                    sp.net.len + 96
                 } else {
-                    iv.net.len
+                    sp.net.len
                 },
                 _pad: [0; 3],
             }),
@@ -93,7 +136,7 @@ pub(crate) fn build(
     } else {
         Holders::Table(table)
     };
-    build_entries(kind, v4, v6, holders, intervals.len() as u64, threads)
+    build_entries(kind, v4, v6, holders, spans.len() as u64, threads)
 }
 
 /// Builds the index bytes from entries (any order) and their holders.
@@ -105,7 +148,9 @@ pub fn build_entries(
     intervals: u64,
     threads: usize,
 ) -> (Vec<u8>, BuildStats) {
-    let (v4, o4) = finish_v4(v4, threads.max(1));
+    // Port-block indexes are searched by port: they keep port order.
+    let port_order = kind.is_port_block();
+    let (v4, o4) = finish_v4(v4, threads.max(1), port_order);
     let (v6, o6) = finish_v6(v6);
     let overlaps = o4 + o6;
     let span_start = v4
@@ -122,7 +167,7 @@ pub fn build_entries(
         .map_or(0, i64::from);
     let mut blob = Vec::new();
     let mut offsets: Vec<u32> = Vec::new();
-    let mut flags = 0;
+    let mut flags = if port_order { FLAG_PORT_ORDER } else { 0 };
     match &holders {
         Holders::InsideV4 => flags |= FLAG_INSIDE_V4,
         Holders::Table(table) => {
@@ -233,7 +278,7 @@ impl Default for V4Entry {
 
 /// Sorts by address (two counting passes), then finishes every address's
 /// entries, the addresses shared out among `threads`.
-fn finish_v4(mut v: Vec<V4Entry>, threads: usize) -> (Vec<V4Entry>, u64) {
+fn finish_v4(mut v: Vec<V4Entry>, threads: usize, port_order: bool) -> (Vec<V4Entry>, u64) {
     if v.len() < 4096 {
         v.sort_unstable_by_key(|e| e.addr);
     } else {
@@ -266,12 +311,15 @@ fn finish_v4(mut v: Vec<V4Entry>, threads: usize) -> (Vec<V4Entry>, u64) {
         rest = tail;
     }
     let results: Vec<(Vec<(usize, usize)>, u64)> = if parts.len() == 1 {
-        parts.into_iter().map(finish_run).collect()
+        parts
+            .into_iter()
+            .map(|p| finish_run(p, port_order))
+            .collect()
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = parts
                 .into_iter()
-                .map(|p| s.spawn(move || finish_run(p)))
+                .map(|p| s.spawn(move || finish_run(p, port_order)))
                 .collect();
             handles
                 .into_iter()
@@ -296,7 +344,7 @@ fn finish_v4(mut v: Vec<V4Entry>, threads: usize) -> (Vec<V4Entry>, u64) {
 
 /// Finishes the address groups of one run in place; returns each group's
 /// start (in the run) and kept length, and the overlaps found.
-fn finish_run(run: &mut [V4Entry]) -> (Vec<(usize, usize)>, u64) {
+fn finish_run(run: &mut [V4Entry], port_order: bool) -> (Vec<(usize, usize)>, u64) {
     let mut groups = Vec::new();
     let mut overlaps = 0;
     let mut i = 0;
@@ -320,6 +368,12 @@ fn finish_run(run: &mut [V4Entry]) -> (Vec<(usize, usize)>, u64) {
             kept += 1;
         }
         let g = &mut g[..kept];
+        if port_order {
+            overlaps += finish_by_port(g);
+            groups.push((i, kept));
+            i = j;
+            continue;
+        }
         g.sort_unstable_by_key(|e| (e.start, e.end, e.lo, e.holder));
         let mut max_end = 0u32;
         for k in 0..g.len() {
@@ -345,6 +399,35 @@ fn finish_run(run: &mut [V4Entry]) -> (Vec<(usize, usize)>, u64) {
         i = j;
     }
     (groups, overlaps)
+}
+
+/// Port order (port-block indexes): an address's entries by first port,
+/// then start; `max_end` holds the highest last port so far, so a search
+/// for a port walks back only over blocks that could hold it.
+fn finish_by_port(g: &mut [V4Entry]) -> u64 {
+    g.sort_unstable_by_key(|e| (e.lo, e.hi, e.start, e.end, e.holder));
+    let mut overlaps = 0;
+    let mut max_hi = 0u32;
+    for k in 0..g.len() {
+        // Earlier blocks whose ports reach this one's.
+        let mut m = k;
+        while m > 0 {
+            m -= 1;
+            if g[m].max_end < u32::from(g[k].lo) {
+                break;
+            }
+            if g[m].hi >= g[k].lo
+                && g[m].start < g[k].end
+                && g[k].start < g[m].end
+                && g[m].holder != g[k].holder
+            {
+                overlaps += 1;
+            }
+        }
+        max_hi = max_hi.max(u32::from(g[k].hi));
+        g[k].max_end = max_hi;
+    }
+    overlaps
 }
 
 /// Sorts, joins and finishes the IPv6 (and IPv4 prefix) entries.

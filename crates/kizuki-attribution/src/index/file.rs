@@ -2,7 +2,8 @@
 //! in memory, and searched in place.
 
 use super::layout::{
-    DIR_LEN, FLAG_DIR, FLAG_INSIDE_V4, HEADER_LEN, Header, MAGIC, V4Entry, V6Entry, secs,
+    DIR_LEN, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC, V4Entry,
+    V6Entry, secs,
 };
 use crate::error::AttributionError;
 use crate::record::{Holder, Net, Ports, SourceKind, ip_bytes};
@@ -42,6 +43,18 @@ pub struct Hit {
     pub holder: Holder,
     /// The log kind.
     pub source: SourceKind,
+}
+
+/// Keeps, of the hits from `from` on, those whose ports hold `port`.
+fn retain_port(out: &mut Vec<Hit>, from: usize, port: u16) {
+    let mut k = from;
+    for i in from..out.len() {
+        if out[i].ports.contains(port) {
+            out.swap(k, i);
+            k += 1;
+        }
+    }
+    out.truncate(k);
 }
 
 /// A partition index.
@@ -205,48 +218,115 @@ impl IndexFile {
         }
     }
 
-    fn query_v4(&self, a: u32, q0: u32, q1: u32, out: &mut Vec<Hit>) {
+    /// The IPv4 entries of one address.
+    fn address(&self, a: u32) -> &[V4Entry] {
         let v = self.v4_candidates(a);
-        // Entries of this address starting before q1.
         let first = v.partition_point(|e| e.addr < a);
-        let end = first + v[first..].partition_point(|e| e.addr == a && e.start < q1);
-        let mut i = end;
-        while i > first {
+        let n = v[first..].partition_point(|e| e.addr == a);
+        &v[first..first + n]
+    }
+
+    fn port_order(&self) -> bool {
+        self.header.flags & FLAG_PORT_ORDER != 0
+    }
+
+    fn query_v4(&self, a: u32, q0: u32, q1: u32, out: &mut Vec<Hit>) {
+        self.visit_v4(a, q0, q1, |e| {
+            self.push(
+                out,
+                Net::host(IpAddr::V4(Ipv4Addr::from(a))),
+                e.lo,
+                e.hi,
+                e.start,
+                e.end,
+                e.holder,
+            );
+        });
+    }
+
+    fn visit_v4(&self, a: u32, q0: u32, q1: u32, mut f: impl FnMut(&V4Entry)) {
+        let g = self.address(a);
+        if self.port_order() {
+            // No time order: every block of the address is looked at.
+            for e in g {
+                if e.start < q1 && e.end > q0 {
+                    f(e);
+                }
+            }
+            return;
+        }
+        // Entries starting before q1, walked back while one could still
+        // reach q0.
+        let mut i = g.partition_point(|e| e.start < q1);
+        while i > 0 {
             i -= 1;
-            let e = &v[i];
+            let e = &g[i];
             if e.max_end <= q0 {
                 break;
             }
             if e.end > q0 {
-                self.push(
-                    out,
-                    Net::host(IpAddr::V4(Ipv4Addr::from(a))),
-                    e.lo,
-                    e.hi,
-                    e.start,
-                    e.end,
-                    e.holder,
-                );
+                f(e);
             }
         }
     }
 
     /// Calls `f` with every IPv4 entry of `addr` overlapping `[t0, t1)`,
     /// without decoding holders: the fast path for bulk attribution.
-    pub fn each_v4(&self, addr: u32, t0: i64, t1: i64, mut f: impl FnMut(&V4Entry)) {
+    pub fn each_v4(&self, addr: u32, t0: i64, t1: i64, f: impl FnMut(&V4Entry)) {
+        self.visit_v4(addr, secs(t0), secs(t1), f);
+    }
+
+    /// As [`IndexFile::each_v4`], for the entries whose ports hold `port`.
+    pub fn each_v4_port(
+        &self,
+        addr: u32,
+        port: u16,
+        t0: i64,
+        t1: i64,
+        mut f: impl FnMut(&V4Entry),
+    ) {
         let (q0, q1) = (secs(t0), secs(t1));
-        let v = self.v4_candidates(addr);
-        let first = v.partition_point(|e| e.addr < addr);
-        let end = first + v[first..].partition_point(|e| e.addr == addr && e.start < q1);
-        let mut i = end;
-        while i > first {
+        if !self.port_order() {
+            self.visit_v4(addr, q0, q1, |e| {
+                if e.lo <= port && port <= e.hi {
+                    f(e);
+                }
+            });
+            return;
+        }
+        let g = self.address(addr);
+        // Blocks starting at or below the port, walked back while one
+        // could still reach it.
+        let mut i = g.partition_point(|e| e.lo <= port);
+        while i > 0 {
             i -= 1;
-            let e = &v[i];
-            if e.max_end <= q0 {
+            let e = &g[i];
+            if e.max_end < u32::from(port) {
                 break;
             }
-            if e.end > q0 {
+            if e.hi >= port && e.start < q1 && e.end > q0 {
                 f(e);
+            }
+        }
+    }
+
+    /// Every interval holding `ip` whose ports hold `port`, overlapping
+    /// `[t0, t1)`.
+    pub fn query_port(&self, ip: IpAddr, port: u16, t0: i64, t1: i64, out: &mut Vec<Hit>) {
+        match ip {
+            IpAddr::V4(a) => {
+                self.each_v4_port(u32::from(a), port, t0, t1, |e| {
+                    self.push(out, Net::host(ip), e.lo, e.hi, e.start, e.end, e.holder);
+                });
+                let (q0, q1) = (secs(t0), secs(t1));
+                let from = out.len();
+                self.query_v6(&ip_bytes(ip), q0, q1, out, true);
+                retain_port(out, from, port);
+            }
+            IpAddr::V6(_) => {
+                let from = out.len();
+                self.query(ip, t0, t1, out);
+                retain_port(out, from, port);
             }
         }
     }

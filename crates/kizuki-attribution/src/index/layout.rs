@@ -15,7 +15,9 @@
 //! Each entry keeps, besides its own span, the latest end among the
 //! entries of its address sorted before it (`max_end`), so a search walks
 //! back from the query time only as far as an interval could still reach
-//! it.
+//! it. Port-block indexes keep each address's entries in port order
+//! instead, `max_end` then holding the highest last port so far, because
+//! their questions name a port.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -30,6 +32,9 @@ pub(crate) const HEADER_LEN: usize = 96;
 pub(crate) const FLAG_DIR: u64 = 1;
 /// Header flag: holders are inside IPv4 addresses, kept in the entries.
 pub(crate) const FLAG_INSIDE_V4: u64 = 2;
+/// Header flag: each address's IPv4 entries are in port order (first
+/// port, then start), and `max_end` holds the highest last port so far.
+pub(crate) const FLAG_PORT_ORDER: u64 = 4;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Pod, Zeroable)]

@@ -7,7 +7,7 @@ mod layout;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use build::build;
-pub use build::{BuildStats, Holders, build_entries};
+pub(crate) use build::build_spans;
+pub use build::{BuildStats, Holders, build_entries, build_intervals};
 pub use file::{Hit, IndexFile};
 pub use layout::{V4Entry, V6Entry};

@@ -1,15 +1,9 @@
-
-use super::{IndexFile, build};
-use crate::record::RecordRef;
+use super::{IndexFile, build_intervals as build};
 use crate::record::{Holder, Interval, Net, Ports, SourceKind};
 use rand::{Rng, SeedableRng};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn interval(net: Net, lo: u16, hi: u16, start: i64, end: i64, who: u32) -> Interval {
-    let r = RecordRef {
-        file: "t".into(),
-        line: 1,
-    };
     Interval {
         net,
         ports: Ports { lo, hi },
@@ -17,8 +11,6 @@ fn interval(net: Net, lo: u16, hi: u16, start: i64, end: i64, who: u32) -> Inter
         end,
         holder: Holder::user(&format!("u{who}")),
         source: SourceKind::Radius,
-        first: r.clone(),
-        last: r,
     }
 }
 
@@ -94,6 +86,85 @@ fn queries_agree_with_a_scan() {
             want.sort();
             want.dedup();
             assert_eq!(got, want, "n={n} {ip} at {t}");
+        }
+    }
+}
+
+/// Port-block indexes keep port order: searches by port and without one
+/// agree with a scan, for inline (inside IPv4) and table holders.
+#[test]
+fn port_order_queries_agree_with_a_scan() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    for (n, keys) in [(400usize, false), (100_000, false), (3000, true)] {
+        let mut ivs = Vec::new();
+        for _ in 0..n {
+            let addr = 0x0d00_0000 | rng.random_range(0..(n as u32 / 50).max(2));
+            // Mostly aligned blocks of 1000, sometimes odd sizes.
+            let (lo, hi) = if rng.random_bool(0.9) {
+                let k = rng.random_range(0..64u16);
+                (1024 + k * 1000, 1024 + k * 1000 + 999)
+            } else {
+                let lo = rng.random_range(0..60_000u16);
+                (lo, lo + rng.random_range(0..5000))
+            };
+            let start = rng.random_range(0..100_000i64);
+            let holder = if keys {
+                Holder::user(&format!("u{}", rng.random_range(0..40)))
+            } else {
+                Holder::Inside(IpAddr::V4(Ipv4Addr::from(
+                    0x6440_0000 | rng.random_range(0..5000u32),
+                )))
+            };
+            ivs.push(Interval {
+                net: Net::host(IpAddr::V4(Ipv4Addr::from(addr))),
+                ports: Ports { lo, hi },
+                start,
+                end: start + rng.random_range(1..30_000),
+                holder,
+                source: SourceKind::PortBlock,
+            });
+        }
+        let (bytes, _) = build(SourceKind::PortBlock, &ivs, 2);
+        let idx = IndexFile::from_bytes(&bytes).unwrap();
+        let mut hits = Vec::new();
+        for _ in 0..1500 {
+            let iv = &ivs[rng.random_range(0..ivs.len())];
+            let port = if rng.random_bool(0.8) {
+                rng.random_range(iv.ports.lo..=iv.ports.hi)
+            } else {
+                rng.random_range(0..=u16::MAX)
+            };
+            let t = rng.random_range(0..130_000i64);
+            let want = |with_port: bool| {
+                let mut v: Vec<String> = ivs
+                    .iter()
+                    .filter(|i| {
+                        i.net == iv.net
+                            && i.start <= t
+                            && t < i.end
+                            && (!with_port || i.ports.contains(port))
+                    })
+                    .map(|i| format!("{} {}", i.holder, i.ports))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let got = |hits: &[super::Hit]| {
+                let mut v: Vec<String> = hits
+                    .iter()
+                    .map(|h| format!("{} {}", h.holder, h.ports))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            hits.clear();
+            idx.query_port(iv.net.addr, port, t, t + 1, &mut hits);
+            assert_eq!(got(&hits), want(true), "n={n} port {port} at {t}");
+            hits.clear();
+            idx.query(iv.net.addr, t, t + 1, &mut hits);
+            assert_eq!(got(&hits), want(false), "n={n} at {t}");
         }
     }
 }

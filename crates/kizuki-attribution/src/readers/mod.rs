@@ -70,6 +70,18 @@ impl Format {
         Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
+    /// The log kind its records are.
+    pub fn kind(self) -> crate::record::SourceKind {
+        use crate::record::SourceKind;
+        match self {
+            Format::RadiusDetail => SourceKind::Radius,
+            Format::KeaLease4 => SourceKind::Kea4,
+            Format::KeaLease6 => SourceKind::Kea6,
+            Format::DhcpdLeases => SourceKind::Dhcpd,
+            Format::PbaJuniper | Format::PbaA10 | Format::PbaNfware => SourceKind::PortBlock,
+        }
+    }
+
     /// Whether its lines may carry syslog times with no year, whose year
     /// carries from one file to the next.
     pub fn yearless(self) -> bool {
@@ -184,13 +196,32 @@ impl ReadOptions {
     }
 }
 
+/// A log's bytes: read into memory, or mapped from its file.
+#[derive(Debug)]
+pub enum Data {
+    /// Held in memory (decompressed, or given).
+    Owned(Vec<u8>),
+    /// Mapped from the file: no copy, and no memory to zero.
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Owned(v) => v,
+            Data::Mapped(m) => m,
+        }
+    }
+}
+
 /// A log to read: its name (for messages and references) and its bytes.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Source {
     /// The name records refer to.
     pub name: Arc<str>,
     /// The content, decompressed.
-    pub data: Vec<u8>,
+    pub data: Data,
     /// The file's modification time (UTC seconds), when known.
     pub modified: Option<i64>,
 }
@@ -200,14 +231,30 @@ impl Source {
     pub fn from_bytes(name: &str, data: Vec<u8>) -> Source {
         Source {
             name: name.into(),
-            data,
+            data: Data::Owned(data),
             modified: None,
         }
     }
 
-    /// Reads a file; `.gz` files are decompressed.
+    /// Opens a file (mapped into memory); `.gz` files are decompressed.
     pub fn load(path: &Path) -> Result<Source, AttributionError> {
-        let raw = std::fs::read(path).map_err(|e| AttributionError::io(path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| AttributionError::io(path, e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| AttributionError::io(path, e))?
+            .len();
+        let raw = if len == 0 {
+            // An empty file cannot be mapped.
+            Data::Owned(Vec::new())
+        } else {
+            // SAFETY: the map is only read. A log that another process
+            // truncates while it is read would fault; logs are rotated by
+            // renaming, and an import reads closed files.
+            #[allow(unsafe_code)]
+            let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+                .map_err(|e| AttributionError::io(path, e))?;
+            Data::Mapped(map)
+        };
         let data = if raw.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::with_capacity(raw.len() * 4);
             flate2::read::MultiGzDecoder::new(&raw[..])
@@ -216,7 +263,7 @@ impl Source {
                     path: path.display().to_string(),
                     reason: format!("damaged gzip data: {e}"),
                 })?;
-            out
+            Data::Owned(out)
         } else {
             raw
         };

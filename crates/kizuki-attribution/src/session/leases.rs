@@ -10,39 +10,32 @@
 //!   emitted up to midnight and carried on: its end is known, so nothing a
 //!   later day says can shorten what this day emitted.
 
-use super::{Anomalies, Carry, DayOutput, Open};
-use crate::record::{Action, Interval, LogRecord, SourceKind};
-use std::collections::HashMap;
+use super::{Anomalies, Carry, DayOutput, Open, Rec, Span};
+use crate::record::Action;
+use rustc_hash::FxHashMap as HashMap;
 
-fn emit(out: &mut Vec<Interval>, kind: SourceKind, o: &Open, end: i64) {
+fn emit(out: &mut Vec<Span>, o: &Open, end: i64) {
     if end > o.from {
-        out.push(Interval {
+        out.push(Span {
             net: o.net,
             ports: o.ports,
             start: o.from,
             end,
-            holder: o.holder.clone(),
-            source: kind,
-            first: o.first.clone(),
-            last: o.last_ref.clone(),
+            holder: o.holder,
         });
     }
 }
 
 pub(super) fn run_day(
-    kind: SourceKind,
     carry_in: &Carry,
-    records: &[LogRecord],
+    records: impl IntoIterator<Item = Rec>,
     day_end: i64,
 ) -> DayOutput {
-    let mut open: HashMap<u64, Open> = carry_in
-        .open
-        .iter()
-        .map(|o| (o.session, o.clone()))
-        .collect();
+    let mut open: HashMap<u64, Open> = carry_in.open.iter().map(|o| (o.session, *o)).collect();
     let mut out = DayOutput::default();
     let mut an = Anomalies::default();
     for r in records {
+        let r = &r;
         match r.action {
             Action::Lease | Action::Start | Action::Interim => {
                 let start = r.start.unwrap_or(r.time);
@@ -52,7 +45,6 @@ pub(super) fn run_day(
                         // A renewal: the later record's end counts.
                         o.end = r.end;
                         o.last = r.time;
-                        o.last_ref = r.at.clone();
                         continue;
                     }
                     if let Some(o) = open.remove(&r.session) {
@@ -60,7 +52,7 @@ pub(super) fn run_day(
                             an.taken_over += 1;
                         }
                         let end = o.end.map_or(start, |e| e.min(start));
-                        emit(&mut out.intervals, kind, &o, end);
+                        emit(&mut out.spans, &o, end);
                     }
                 }
                 open.insert(
@@ -70,21 +62,18 @@ pub(super) fn run_day(
                         group: r.group,
                         net: r.net,
                         ports: r.ports,
-                        holder: r.holder.clone(),
+                        holder: r.holder,
                         from: start,
                         last: r.time,
                         end: r.end,
                         gap: None,
-                        first: r.at.clone(),
-                        last_ref: r.at.clone(),
                     },
                 );
             }
             Action::Stop => match open.remove(&r.session) {
-                Some(mut o) => {
+                Some(o) => {
                     let end = o.end.map_or(r.time, |e| e.min(r.time));
-                    o.last_ref = r.at.clone();
-                    emit(&mut out.intervals, kind, &o, end);
+                    emit(&mut out.spans, &o, end);
                 }
                 None => an.release_without_lease += 1,
             },
@@ -96,9 +85,9 @@ pub(super) fn run_day(
     let mut carried = Vec::new();
     for o in rest {
         match o.end {
-            Some(e) if e <= day_end => emit(&mut out.intervals, kind, &o, e),
+            Some(e) if e <= day_end => emit(&mut out.spans, &o, e),
             _ => {
-                emit(&mut out.intervals, kind, &o, day_end);
+                emit(&mut out.spans, &o, day_end);
                 carried.push(Open {
                     from: day_end.max(o.from),
                     ..o

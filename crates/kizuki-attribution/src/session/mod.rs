@@ -16,7 +16,7 @@
 pub mod leases;
 pub mod sessions;
 
-use crate::record::{Holder, Interval, LogRecord, Net, Ports, RecordRef, SourceKind};
+use crate::record::{Action, Holder, Interval, LogRecord, Net, Ports, SourceKind};
 
 /// Settings of the state machines.
 #[derive(Clone, Debug)]
@@ -61,8 +61,68 @@ impl SessionConfig {
     }
 }
 
+/// A record as the state machines read it: small, copied, no strings.
+/// The holder is its [`Holder::hash`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Rec {
+    /// When it happened.
+    pub time: i64,
+    /// What happened.
+    pub action: Action,
+    /// The session, lease or block identity.
+    pub session: u64,
+    /// The group a reset ends (the NAS).
+    pub group: u64,
+    /// The holder's hash.
+    pub holder: u64,
+    /// The address or prefix.
+    pub net: Net,
+    /// The ports.
+    pub ports: Ports,
+    /// An explicit start.
+    pub start: Option<i64>,
+    /// An explicit end.
+    pub end: Option<i64>,
+    /// The interim interval.
+    pub interim: Option<u32>,
+}
+
+impl Rec {
+    /// The machine's view of a log record.
+    pub fn from_record(r: &LogRecord) -> Rec {
+        Rec {
+            time: r.time,
+            action: r.action,
+            session: r.session,
+            group: r.group,
+            holder: r.holder.hash(),
+            net: r.net,
+            ports: r.ports,
+            start: r.start,
+            end: r.end,
+            interim: r.interim,
+        }
+    }
+}
+
+/// A span a state machine emits: who held what, from when to when. The
+/// holder is its hash; [`run_day_records`] gives [`Interval`]s instead.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The address or prefix.
+    pub net: Net,
+    /// The ports.
+    pub ports: Ports,
+    /// Start, inclusive.
+    pub start: i64,
+    /// End, exclusive.
+    pub end: i64,
+    /// The holder's hash.
+    pub holder: u64,
+}
+
 /// Something open at the end of a day, carried into the next.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Open {
     /// The session, lease or block identity.
     pub session: u64,
@@ -72,8 +132,8 @@ pub struct Open {
     pub net: Net,
     /// The ports.
     pub ports: Ports,
-    /// The holder.
-    pub holder: Holder,
+    /// The holder's hash.
+    pub holder: u64,
     /// Where the next day's interval for it starts: the last evidence
     /// before that day (sessions) or midnight (leases).
     pub from: i64,
@@ -83,10 +143,6 @@ pub struct Open {
     pub end: Option<i64>,
     /// The interim interval, given or observed.
     pub gap: Option<u32>,
-    /// The record that opened it.
-    pub first: RecordRef,
-    /// The record that last extended it.
-    pub last_ref: RecordRef,
 }
 
 /// What was open at the end of a day.
@@ -132,8 +188,8 @@ impl Anomalies {
 /// What a day gave.
 #[derive(Clone, Debug, Default)]
 pub struct DayOutput {
-    /// The intervals, in no particular order.
-    pub intervals: Vec<Interval>,
+    /// The spans, in no particular order.
+    pub spans: Vec<Span>,
     /// What is still open at the day's end.
     pub carry: Carry,
     /// Counts of odd things.
@@ -145,19 +201,125 @@ pub struct DayOutput {
 pub fn run_day(
     kind: SourceKind,
     carry_in: &Carry,
-    records: &[LogRecord],
+    records: impl IntoIterator<Item = Rec>,
     day_start: i64,
     day_end: i64,
     config: &SessionConfig,
 ) -> DayOutput {
     match kind {
         SourceKind::Radius | SourceKind::PortBlock => {
-            sessions::run_day(kind, carry_in, records, day_start, day_end, config)
+            sessions::run_day(carry_in, records, day_start, day_end, config)
         }
         SourceKind::Kea4 | SourceKind::Kea6 | SourceKind::Dhcpd => {
-            leases::run_day(kind, carry_in, records, day_end)
+            leases::run_day(carry_in, records, day_end)
         }
     }
+}
+
+/// [`run_day`] on `threads` threads: sessions (or, for RADIUS, NASes,
+/// since Accounting-On/Off ends all of a NAS's sessions) are shared out
+/// by their identity, and each thread runs the machine on its share.
+/// `records` is called once per thread for the day's records. The result
+/// is the same as [`run_day`]'s, spans in another order.
+pub fn run_day_parallel<F, I>(
+    kind: SourceKind,
+    carry_in: &Carry,
+    records: F,
+    day_start: i64,
+    day_end: i64,
+    config: &SessionConfig,
+    threads: usize,
+) -> DayOutput
+where
+    F: Fn() -> I + Sync,
+    I: Iterator<Item = Rec>,
+{
+    let threads = threads.max(1);
+    if threads == 1 {
+        return run_day(kind, carry_in, records(), day_start, day_end, config);
+    }
+    let by_group = kind == SourceKind::Radius;
+    let shard = move |session: u64, group: u64| -> usize {
+        let k = if by_group { group } else { session };
+        // The identities are hashes already; mix once more so that shards
+        // do not follow any structure in them.
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % threads
+    };
+    let outs: Vec<DayOutput> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let records = &records;
+                s.spawn(move || {
+                    let carry = Carry {
+                        open: carry_in
+                            .open
+                            .iter()
+                            .filter(|o| shard(o.session, o.group) == t)
+                            .copied()
+                            .collect(),
+                    };
+                    // A reset ends the sessions of its group: every shard
+                    // that holds sessions of that NAS sees it.
+                    let recs = records().filter(|r| shard(r.session, r.group) == t);
+                    run_day(kind, &carry, recs, day_start, day_end, config)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut out = DayOutput::default();
+    for o in outs {
+        out.spans.extend(o.spans);
+        out.carry.open.extend(o.carry.open);
+        out.anomalies.add(&o.anomalies);
+    }
+    out.carry.open.sort_by_key(|o| o.session);
+    out
+}
+
+/// [`run_day`] on log records, with the spans' holders resolved: the
+/// intervals of the day.
+pub fn run_day_records(
+    kind: SourceKind,
+    carry_in: &Carry,
+    records: &[LogRecord],
+    day_start: i64,
+    day_end: i64,
+    config: &SessionConfig,
+    holders: &mut rustc_hash::FxHashMap<u64, Holder>,
+) -> (Vec<Interval>, DayOutput) {
+    for r in records {
+        let h = r.holder.hash();
+        if Holder::from_hash(h).is_none() {
+            holders.entry(h).or_insert_with(|| r.holder.clone());
+        }
+    }
+    let out = run_day(
+        kind,
+        carry_in,
+        records.iter().map(Rec::from_record),
+        day_start,
+        day_end,
+        config,
+    );
+    let intervals = out
+        .spans
+        .iter()
+        .filter_map(|s| {
+            Some(Interval {
+                net: s.net,
+                ports: s.ports,
+                start: s.start,
+                end: s.end,
+                holder: crate::record::resolve_holder(s.holder, holders)?,
+                source: kind,
+            })
+        })
+        .collect();
+    (intervals, out)
 }
 
 /// Sorts records into the order the state machines read them: by time,

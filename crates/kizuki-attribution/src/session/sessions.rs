@@ -11,37 +11,32 @@
 //!   ([`SessionConfig::grace`]); it is remembered a few days so that a late
 //!   record still continues it.
 
-use super::{Anomalies, Carry, DAY, DayOutput, Open, SessionConfig};
-use crate::record::{Action, Interval, LogRecord, RecordRef, SourceKind};
-use std::collections::HashMap;
+use super::{Anomalies, Carry, DAY, DayOutput, Open, Rec, SessionConfig, Span};
+use crate::record::Action;
+use rustc_hash::FxHashMap as HashMap;
 
-fn open_from(r: &LogRecord, from: i64) -> Open {
+fn open_from(r: &Rec, from: i64) -> Open {
     Open {
         session: r.session,
         group: r.group,
         net: r.net,
         ports: r.ports,
-        holder: r.holder.clone(),
+        holder: r.holder,
         from,
         last: r.time,
         end: None,
         gap: r.interim,
-        first: r.at.clone(),
-        last_ref: r.at.clone(),
     }
 }
 
-fn emit(out: &mut Vec<Interval>, kind: SourceKind, o: &Open, end: i64, last: &RecordRef) {
+fn emit(out: &mut Vec<Span>, o: &Open, end: i64) {
     if end > o.from {
-        out.push(Interval {
+        out.push(Span {
             net: o.net,
             ports: o.ports,
             start: o.from,
             end,
-            holder: o.holder.clone(),
-            source: kind,
-            first: o.first.clone(),
-            last: last.clone(),
+            holder: o.holder,
         });
     }
 }
@@ -53,27 +48,23 @@ fn alive_to(o: &Open, config: &SessionConfig) -> i64 {
 }
 
 pub(super) fn run_day(
-    kind: SourceKind,
     carry_in: &Carry,
-    records: &[LogRecord],
+    records: impl IntoIterator<Item = Rec>,
     day_start: i64,
     day_end: i64,
     config: &SessionConfig,
 ) -> DayOutput {
-    let mut open: HashMap<u64, Open> = carry_in
-        .open
-        .iter()
-        .map(|o| (o.session, o.clone()))
-        .collect();
+    let mut open: HashMap<u64, Open> = carry_in.open.iter().map(|o| (o.session, *o)).collect();
     let mut out = DayOutput::default();
     let mut an = Anomalies::default();
     for r in records {
+        let r = &r;
         match r.action {
             Action::Start => {
                 if let Some(o) = open.remove(&r.session) {
                     an.start_while_open += 1;
                     let end = alive_to(&o, config).min(r.time);
-                    emit(&mut out.intervals, kind, &o, end, &o.last_ref);
+                    emit(&mut out.spans, &o, end);
                 }
                 open.insert(r.session, open_from(r, r.time));
             }
@@ -86,7 +77,6 @@ pub(super) fn run_day(
                     } else if r.interim.is_some() {
                         o.gap = r.interim;
                     }
-                    o.last_ref = r.at.clone();
                 }
                 None => {
                     if r.start.is_none() {
@@ -97,11 +87,11 @@ pub(super) fn run_day(
                 }
             },
             Action::Stop => match open.remove(&r.session) {
-                Some(o) => emit(&mut out.intervals, kind, &o, r.time, &r.at),
+                Some(o) => emit(&mut out.spans, &o, r.time),
                 None => {
                     an.stop_without_start += 1;
                     let o = open_from(r, r.start.unwrap_or(r.time - 1));
-                    emit(&mut out.intervals, kind, &o, r.time, &r.at);
+                    emit(&mut out.spans, &o, r.time);
                 }
             },
             Action::Reset => {
@@ -120,7 +110,7 @@ pub(super) fn run_day(
                         } else {
                             r.time
                         };
-                        emit(&mut out.intervals, kind, &o, end, &r.at);
+                        emit(&mut out.spans, &o, end);
                     }
                 }
             }
@@ -134,7 +124,7 @@ pub(super) fn run_day(
     for o in rest {
         let to = alive_to(&o, config);
         if to > day_start {
-            emit(&mut out.intervals, kind, &o, to.min(day_end), &o.last_ref);
+            emit(&mut out.spans, &o, to.min(day_end));
         }
         if to > day_start && to < day_end {
             an.missing_stop += 1;

@@ -36,7 +36,23 @@ fn rec(kind: SourceKind, action: Action, t: &str, session: u64, who: &str, line:
     }
 }
 
-fn spans(out: &DayOutput) -> Vec<(String, String, String)> {
+/// Runs a day on log records.
+fn run_day(
+    kind: SourceKind,
+    carry: &Carry,
+    recs: &[LogRecord],
+    a: i64,
+    b: i64,
+    c: &SessionConfig,
+) -> (Vec<crate::record::Interval>, DayOutput) {
+    // Holders seen on earlier days resolve what those days carried in.
+    thread_local! {
+        static HOLDERS: std::cell::RefCell<rustc_hash::FxHashMap<u64, Holder>> = Default::default();
+    }
+    HOLDERS.with(|h| super::run_day_records(kind, carry, recs, a, b, c, &mut h.borrow_mut()))
+}
+
+fn spans(out: &(Vec<crate::record::Interval>, DayOutput)) -> Vec<(String, String, String)> {
     let f = |t: i64| {
         let d = (t - D).div_euclid(DAY);
         let s = (t - D).rem_euclid(DAY);
@@ -44,7 +60,7 @@ fn spans(out: &DayOutput) -> Vec<(String, String, String)> {
         if d == 0 { hm } else { format!("{d:+} {hm}") }
     };
     let mut v: Vec<_> = out
-        .intervals
+        .0
         .iter()
         .map(|i| (i.holder.to_string(), f(i.start), f(i.end)))
         .collect();
@@ -74,8 +90,8 @@ fn start_interim_stop() {
         &SessionConfig::new(),
     );
     assert_eq!(spans(&out), [s("a", "10:00", "11:30")]);
-    assert!(out.carry.open.is_empty());
-    assert_eq!(out.anomalies, Anomalies::default());
+    assert!(out.1.carry.open.is_empty());
+    assert_eq!(out.1.anomalies, Anomalies::default());
 }
 
 #[test]
@@ -88,11 +104,11 @@ fn a_session_across_midnight_is_split_at_midnight_and_carried() {
     let out1 = run_day(R, &Carry::default(), &day1, D, D + DAY, &c);
     // Last record 23:30 plus one interim interval (30 min) reaches midnight.
     assert_eq!(spans(&out1), [s("a", "23:00", "+1 00:00")]);
-    assert_eq!(out1.carry.open.len(), 1);
+    assert_eq!(out1.1.carry.open.len(), 1);
     let day2 = vec![rec(R, Action::Stop, "+1 00:40", 101, "a", 3)];
-    let out2 = run_day(R, &out1.carry, &day2, D + DAY, D + 2 * DAY, &c);
+    let out2 = run_day(R, &out1.1.carry, &day2, D + DAY, D + 2 * DAY, &c);
     assert_eq!(spans(&out2), [s("a", "+1 00:00", "+1 00:40")]);
-    assert!(out2.carry.open.is_empty());
+    assert!(out2.1.carry.open.is_empty());
 }
 
 #[test]
@@ -119,7 +135,7 @@ fn a_missing_stop_ends_one_interim_after_the_last_record() {
             ("user:b".into(), "14:00".into(), "14:00".into())
         ]
     );
-    assert_eq!(out.anomalies.missing_stop, 2);
+    assert_eq!(out.1.anomalies.missing_stop, 2);
     // A configured grace wins.
     let out = run_day(
         R,
@@ -159,7 +175,7 @@ fn a_nas_reboot_ends_its_sessions_only() {
             s("c", "10:10", "16:00")
         ]
     );
-    assert_eq!(out.anomalies.ended_by_reset, 2);
+    assert_eq!(out.1.anomalies.ended_by_reset, 2);
 }
 
 #[test]
@@ -175,7 +191,7 @@ fn a_stop_without_start_uses_the_session_time() {
         &SessionConfig::new(),
     );
     assert_eq!(spans(&out), [s("a", "09:30", "12:00")]);
-    assert_eq!(out.anomalies.stop_without_start, 1);
+    assert_eq!(out.1.anomalies.stop_without_start, 1);
 }
 
 #[test]
@@ -188,7 +204,7 @@ fn a_late_interim_revives_a_stale_session_and_covers_the_gap() {
     let out1 = run_day(R, &Carry::default(), &day1, D, D + DAY, &c);
     assert_eq!(spans(&out1), [s("a", "08:00", "10:00")]);
     let day2 = vec![rec(R, Action::Stop, "+1 02:00", 101, "a", 3)];
-    let out2 = run_day(R, &out1.carry, &day2, D + DAY, D + 2 * DAY, &c);
+    let out2 = run_day(R, &out1.1.carry, &day2, D + DAY, D + 2 * DAY, &c);
     assert_eq!(spans(&out2), [s("a", "09:00", "+1 02:00")]);
 }
 
@@ -228,15 +244,63 @@ fn leases_renew_end_and_change_hands() {
             s("c", "20:00", "+1 00:00"),
         ]
     );
-    assert_eq!(out.anomalies.taken_over, 1);
+    assert_eq!(out.1.anomalies.taken_over, 1);
     let out2 = run_day(
         K,
-        &out.carry,
+        &out.1.carry,
         &[],
         D + DAY,
         D + 2 * DAY,
         &SessionConfig::new(),
     );
     assert_eq!(spans(&out2), [s("c", "+1 00:00", "+1 04:00")]);
-    assert!(out2.carry.open.is_empty());
+    assert!(out2.1.carry.open.is_empty());
+}
+
+#[test]
+fn parallel_days_equal_serial_ones() {
+    // Sessions on three NASes with a reset of one, leases, across two days.
+    let mut recs = Vec::new();
+    for s in 0..300u64 {
+        let t = format!("{:02}:{:02}", (s / 60) % 24, s % 60);
+        recs.push(rec(R, Action::Start, &t, 1000 + s, &format!("u{s}"), s));
+        if s % 3 != 0 {
+            let t2 = format!("{:02}:{:02}", (s / 60 + 2) % 24, s % 60);
+            recs.push(rec(
+                R,
+                Action::Stop,
+                &t2,
+                1000 + s,
+                &format!("u{s}"),
+                1000 + s,
+            ));
+        }
+    }
+    let mut reset = rec(R, Action::Reset, "03:30", 1, "", 5000);
+    reset.group = 12;
+    recs.push(reset);
+    super::sort_records(&mut recs);
+    let c = SessionConfig::new();
+    let rs: Vec<Rec> = recs.iter().map(Rec::from_record).collect();
+    let one = super::run_day(R, &Carry::default(), rs.iter().copied(), D, D + DAY, &c);
+    for threads in [2, 3, 7] {
+        let many = super::run_day_parallel(
+            R,
+            &Carry::default(),
+            || rs.iter().copied(),
+            D,
+            D + DAY,
+            &c,
+            threads,
+        );
+        let mut a = one.spans.clone();
+        let mut b = many.spans.clone();
+        let key = |s: &Span| (s.net, s.start, s.end, s.holder);
+        a.sort_by_key(key);
+        b.sort_by_key(key);
+        assert_eq!(a, b, "{threads} threads");
+        assert_eq!(one.carry, many.carry);
+        assert_eq!(one.anomalies, many.anomalies);
+    }
+    assert!(one.anomalies.ended_by_reset > 0);
 }

@@ -8,8 +8,9 @@
 
 use crate::error::AttributionError;
 use crate::record::{Action, Holder, LogRecord, Net, Ports, RecordRef, SourceKind};
+use crate::session::Rec;
 use bytemuck::{Pod, Zeroable};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::Arc;
@@ -52,6 +53,35 @@ impl DiskRecord {
     pub(crate) fn time(&self) -> i64 {
         self.time
     }
+
+    fn net(&self) -> Option<Net> {
+        let addr = if self.flags & 1 == 1 {
+            IpAddr::V4(Ipv6Addr::from(self.addr).to_ipv4_mapped()?)
+        } else {
+            IpAddr::V6(Ipv6Addr::from(self.addr))
+        };
+        Net::new(addr, self.len)
+    }
+
+    /// The machine's view.
+    fn rec(&self) -> Option<Rec> {
+        let undelta = |d: i32| (d != NONE).then(|| self.time + i64::from(d));
+        Some(Rec {
+            time: self.time,
+            action: Action::from_code(self.flags >> 1)?,
+            session: self.session,
+            group: self.group,
+            holder: self.holder,
+            net: self.net()?,
+            ports: Ports {
+                lo: self.lo,
+                hi: self.hi,
+            },
+            start: undelta(self.start),
+            end: undelta(self.end),
+            interim: (self.interim > 0).then_some(self.interim),
+        })
+    }
 }
 
 /// The records of one day of one log kind.
@@ -69,38 +99,46 @@ fn delta(v: Option<i64>, time: i64) -> i32 {
 }
 
 impl DayRecords {
-    /// Adds records (of any order) and restores order and uniqueness.
-    pub(crate) fn merge(&mut self, new: &[LogRecord]) -> Result<(), AttributionError> {
-        // The file table becomes the union, sorted by name, and every
-        // row's file index is remapped to it.
-        let mut names: Vec<Arc<str>> = self.files.clone();
-        names.extend(new.iter().map(|r| Arc::clone(&r.at.file)));
-        names.sort();
-        names.dedup();
-        if names.len() > usize::from(u16::MAX) {
-            return Err(AttributionError::Config(format!(
-                "more than {} files for one day of one log kind",
-                u16::MAX
-            )));
-        }
-        let rank: HashMap<&str, u16> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (&**n, i as u16))
-            .collect();
-        let old_rank: Vec<u16> = self.files.iter().map(|n| rank[&**n]).collect();
-        for r in &mut self.rows {
-            r.file = old_rank[usize::from(r.file)];
-        }
-        self.rows.reserve(new.len());
+    /// Log records in compact form (of one kind; in any order).
+    pub(crate) fn from_records(new: &[LogRecord]) -> Result<DayRecords, AttributionError> {
+        let mut names: Vec<Arc<str>> = Vec::new();
+        let mut last: Option<(*const u8, u16)> = None;
+        let mut rank: HashMap<Arc<str>, u16> = HashMap::default();
+        let mut holders: HashMap<u64, Holder> = HashMap::default();
+        let mut rows = Vec::with_capacity(new.len());
         for r in new {
+            // Records come in runs from one file: remember the last one's
+            // index rather than hashing its name every time.
+            let file = match last {
+                Some((p, k)) if std::ptr::eq(p, r.at.file.as_ptr()) => k,
+                _ => {
+                    let k = match rank.get(&r.at.file) {
+                        Some(k) => *k,
+                        None => {
+                            if names.len() >= usize::from(u16::MAX) {
+                                return Err(AttributionError::Config(format!(
+                                    "more than {} files for one day of one log kind",
+                                    u16::MAX
+                                )));
+                            }
+                            names.push(Arc::clone(&r.at.file));
+                            rank.insert(Arc::clone(&r.at.file), (names.len() - 1) as u16);
+                            (names.len() - 1) as u16
+                        }
+                    };
+                    last = Some((r.at.file.as_ptr(), k));
+                    k
+                }
+            };
             let h = r.holder.hash();
-            self.holders.entry(h).or_insert_with(|| r.holder.clone());
+            if Holder::from_hash(h).is_none() {
+                holders.entry(h).or_insert_with(|| r.holder.clone());
+            }
             let (addr, v4) = match r.net.addr {
                 IpAddr::V4(a) => (a.to_ipv6_mapped().octets(), 1),
                 IpAddr::V6(a) => (a.octets(), 0),
             };
-            self.rows.push(DiskRecord {
+            rows.push(DiskRecord {
                 time: r.time,
                 session: r.session,
                 group: r.group,
@@ -112,35 +150,182 @@ impl DayRecords {
                 interim: r.interim.unwrap_or(0),
                 lo: r.ports.lo,
                 hi: r.ports.hi,
-                file: rank[&*r.at.file],
+                file,
                 len: r.net.len,
                 flags: v4 | (r.action as u8) << 1,
             });
         }
-        self.files = names;
-        self.rows.sort_unstable_by(|a, b| {
-            (a.time, a.file, a.line, a.session, a.addr)
-                .cmp(&(b.time, b.file, b.line, b.session, b.addr))
-        });
-        // The same content twice: keep the first (smallest reference).
-        let mut seen: rustc_hash::FxHashSet<DiskRecord> = Default::default();
+        let mut d = DayRecords {
+            rows: Vec::new(),
+            files: Vec::new(),
+            holders,
+        };
+        d.absorb(rows, names)?;
+        Ok(d)
+    }
+
+    /// Takes `rows` whose file indexes refer to `names`: the file table
+    /// becomes the sorted union and every row is remapped to it.
+    fn absorb(
+        &mut self,
+        mut rows: Vec<DiskRecord>,
+        names: Vec<Arc<str>>,
+    ) -> Result<(), AttributionError> {
+        let mut all: Vec<Arc<str>> = self.files.clone();
+        all.extend(names.iter().cloned());
+        all.sort();
+        all.dedup();
+        if all.len() > usize::from(u16::MAX) {
+            return Err(AttributionError::Config(format!(
+                "more than {} files for one day of one log kind",
+                u16::MAX
+            )));
+        }
+        let rank = |n: &Arc<str>| all.binary_search(n).map_or(0, |i| i as u16);
+        let old: Vec<u16> = self.files.iter().map(rank).collect();
+        let new: Vec<u16> = names.iter().map(rank).collect();
+        if old.iter().enumerate().any(|(i, r)| usize::from(*r) != i) {
+            for r in &mut self.rows {
+                r.file = old[usize::from(r.file)];
+            }
+        }
+        for r in &mut rows {
+            r.file = new[usize::from(r.file)];
+        }
+        self.files = all;
+        if self.rows.is_empty() {
+            self.rows = rows;
+        } else {
+            self.rows.append(&mut rows);
+        }
+        Ok(())
+    }
+
+    /// Adds other records of the same kind and day and restores order and
+    /// uniqueness (once, however many there are).
+    pub(crate) fn merge(&mut self, others: Vec<DayRecords>) -> Result<(), AttributionError> {
+        self.rows.reserve(others.iter().map(|o| o.rows.len()).sum());
+        for other in others {
+            for (h, v) in other.holders {
+                self.holders.entry(h).or_insert(v);
+            }
+            self.absorb(other.rows, other.files)?;
+        }
+        self.settle();
+        Ok(())
+    }
+
+    /// Sorts the rows and drops duplicates.
+    fn order(&mut self) {
+        // Rows usually come in order already (a file, files of successive
+        // hours); a stable sort finds the runs when they do not.
+        let key = |r: &DiskRecord| (r.time, r.file, r.line, r.session, r.addr);
+        if !self.rows.is_sorted_by(|a, b| key(a) <= key(b)) {
+            self.rows.sort_by_key(key);
+        }
+    }
+
+    fn settle(&mut self) {
+        self.order();
+        // The same record twice (a file imported again, the same line in
+        // two files) shares its second: keep the first, whose reference
+        // sorts first.
+        self.dedupe();
+        // Only the files the rows name stay in the table, so that the
+        // table does not depend on how files were grouped into imports.
+        let mut used = vec![false; self.files.len()];
+        for r in &self.rows {
+            if let Some(u) = used.get_mut(usize::from(r.file)) {
+                *u = true;
+            }
+        }
+        if used.iter().any(|u| !u) {
+            let mut map = vec![0u16; self.files.len()];
+            let mut kept = Vec::new();
+            for (i, f) in self.files.iter().enumerate() {
+                if used[i] {
+                    map[i] = kept.len() as u16;
+                    kept.push(Arc::clone(f));
+                }
+            }
+            for r in &mut self.rows {
+                r.file = map[usize::from(r.file)];
+            }
+            self.files = kept;
+        }
+        // And only the holders they name.
+        if self.holders.len() > self.rows.len() {
+            let named: rustc_hash::FxHashSet<u64> = self.rows.iter().map(|r| r.holder).collect();
+            self.holders.retain(|h, _| named.contains(h));
+        }
+    }
+
+    /// Drops rows whose content (all but the file and line) an earlier row
+    /// of the same second has.
+    fn dedupe(&mut self) {
+        // Content hashes, checked against the row on a match, so that a
+        // collision can never drop a record.
+        let mut seen: HashMap<u64, usize> = HashMap::default();
         let mut t = i64::MIN;
-        self.rows.retain(|r| {
+        let mut kept = 0usize;
+        for i in 0..self.rows.len() {
+            let r = self.rows[i];
             if r.time != t {
                 t = r.time;
                 seen.clear();
             }
-            seen.insert(r.content())
-        });
-        Ok(())
+            let c = r.content();
+            let h = xxhash_rust::xxh3::xxh3_64(bytemuck::bytes_of(&c));
+            match seen.get(&h) {
+                Some(&j) if self.rows[j].content() == c => continue,
+                Some(_) => {}
+                None => {
+                    seen.insert(h, kept);
+                }
+            }
+            self.rows[kept] = r;
+            kept += 1;
+        }
+        self.rows.truncate(kept);
+    }
+
+    /// Splits records of several days into days, by their UTC day.
+    pub(crate) fn into_days(mut self) -> Vec<(i64, DayRecords)> {
+        // Duplicates go when the day is merged.
+        self.order();
+        // Usually all of one day: no copy.
+        if let (Some(a), Some(b)) = (self.rows.first(), self.rows.last()) {
+            let day = crate::session::day_of(a.time).0;
+            if crate::session::day_of(b.time).0 == day {
+                return vec![(day, self)];
+            }
+        }
+        let mut out = Vec::new();
+        let mut rest: &[DiskRecord] = &self.rows;
+        while let Some(first) = rest.first() {
+            let day = crate::session::day_of(first.time).0;
+            let n = rest.partition_point(|r| r.time < day + crate::session::DAY);
+            let (part, tail) = rest.split_at(n);
+            let holders: HashMap<u64, Holder> = part
+                .iter()
+                .filter_map(|r| self.holders.get(&r.holder).map(|h| (r.holder, h.clone())))
+                .collect();
+            out.push((
+                day,
+                DayRecords {
+                    rows: part.to_vec(),
+                    files: self.files.clone(),
+                    holders,
+                },
+            ));
+            rest = tail;
+        }
+        out
     }
 
     /// The records as the state machines read them.
-    pub(crate) fn to_log_records(&self, kind: SourceKind) -> Vec<LogRecord> {
-        self.rows
-            .iter()
-            .filter_map(|r| self.decode(r, kind))
-            .collect()
+    pub(crate) fn recs(&self) -> impl Iterator<Item = Rec> + '_ {
+        self.rows.iter().filter_map(DiskRecord::rec)
     }
 
     pub(crate) fn decode(&self, r: &DiskRecord, kind: SourceKind) -> Option<LogRecord> {
@@ -162,7 +347,7 @@ impl DayRecords {
             group: r.group,
             net: Net::new(addr, r.len)?,
             ports: Ports { lo: r.lo, hi: r.hi },
-            holder: self.holders.get(&r.holder)?.clone(),
+            holder: crate::record::resolve_holder(r.holder, &self.holders)?,
             start: undelta(r.start),
             end: undelta(r.end),
             interim: (r.interim > 0).then_some(r.interim),
@@ -278,7 +463,7 @@ pub(crate) fn decode_holder(kind: u8, b: &[u8]) -> Option<Holder> {
 
 pub(crate) fn read_holders(path: &Path) -> Result<HashMap<u64, Holder>, AttributionError> {
     let b = std::fs::read(path).map_err(|e| AttributionError::io(path, e))?;
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let mut i = 0;
     let bad = || AttributionError::index(path, "damaged");
     while i < b.len() {

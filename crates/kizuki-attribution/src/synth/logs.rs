@@ -177,7 +177,7 @@ fn detail_record(e: &RadEv, isp: &Isp, tz: &TimeZone, local_only: bool, out: &mu
             z.strftime("%b %e %Y %H:%M:%S %Z")
         );
         // One record in ten arrived late, as Acct-Delay-Time says.
-        let delay = if e.session.wrapping_add(e.t as u32) % 10 == 0 {
+        let delay = if e.session.wrapping_add(e.t as u32).is_multiple_of(10) {
             1 + (e.t % 5)
         } else {
             0

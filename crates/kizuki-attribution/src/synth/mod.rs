@@ -15,6 +15,7 @@
 //! spans that shares no code with the index. A test that imports the logs
 //! and attributes the observations must agree with it everywhere.
 
+pub mod bench;
 mod logs;
 mod truth;
 mod world;

@@ -6,7 +6,7 @@ use crate::output::{Output, rate, thousands};
 use anyhow::{Context, Result, bail};
 use kizuki_attribution::readers::{self, Format, Note, ReadOptions, Source};
 use kizuki_attribution::session::SessionConfig;
-use kizuki_attribution::{Assignments, LineError, LogRecord, day_name};
+use kizuki_attribution::{Assignments, Batch, LineError, day_name};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,10 +31,34 @@ pub fn grace(flag: Option<&str>, g: &Global) -> Result<Option<i64>> {
 }
 
 struct Parsed {
-    records: Vec<LogRecord>,
+    batches: Vec<Batch>,
     rejects: Vec<LineError>,
     notes: BTreeMap<Note, u64>,
     read: u64,
+}
+
+/// One file, read and made compact.
+struct FileOut {
+    batch: Batch,
+    rejects: Vec<LineError>,
+    notes: Vec<Note>,
+    read: u64,
+    syslog_end: Option<(i16, i8)>,
+}
+
+/// Reads one file; its records go straight into compact form, so that the
+/// records of many files never all exist in their larger form at once.
+fn read_one(path: &Path, format: Format, opts: &ReadOptions) -> Result<FileOut> {
+    let src = Source::load(path)?;
+    let out = readers::read(format, &src, opts);
+    drop(src);
+    Ok(FileOut {
+        batch: Batch::new(format.kind(), &out.records)?,
+        rejects: out.rejects,
+        notes: out.notes.into_iter().map(|(n, _)| n).collect(),
+        read: out.read,
+        syslog_end: out.syslog_end,
+    })
 }
 
 /// Runs `kizuki assignments import`.
@@ -93,9 +117,9 @@ pub fn import(args: AssignmentsImportArgs, g: &Global) -> Result<ExitCode> {
         b.finish_and_clear();
     }
     let parse_secs = start.elapsed().as_secs_f64();
-    let n_records = parsed.records.len() as u64;
+    let n_records: u64 = parsed.batches.iter().map(|b| b.len() as u64).sum();
     let mut db = open_db(g, grace)?;
-    let summary = db.import(parsed.records)?;
+    let summary = db.import_batches(parsed.batches)?;
     let secs = start.elapsed().as_secs_f64();
 
     let rejects_path = if parsed.rejects.is_empty() {
@@ -190,82 +214,58 @@ fn parse_files(
     threads: usize,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Parsed> {
-    let next = AtomicU64::new(0);
-    let results: Mutex<Vec<(usize, Result<readers::ReadOutput>)>> = Mutex::new(Vec::new());
+    let tick = |path: &Path| {
+        if let Some(b) = bar {
+            b.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
+        }
+    };
+    let mut outs: Vec<(usize, Result<FileOut>)> = Vec::new();
     if format.yearless() && opts.has_year() {
         // The year given is that of the first file's first line; it
         // carries from file to file (December to January moves it on), so
         // the files are read in the order given.
         let mut end = None;
-        let mut outs = Vec::new();
         for (i, path) in files.iter().enumerate() {
-            let src = Source::load(path)?;
-            let out = readers::read(format, &src, &opts.clone().after(end));
+            let out = read_one(path, format, &opts.clone().after(end))?;
             end = out.syslog_end;
-            if let Some(b) = bar {
-                b.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
-            }
+            tick(path);
             outs.push((i, Ok(out)));
         }
-        if let Ok(mut r) = results.lock() {
-            *r = outs;
-        }
     } else {
-        parse_parallel(files, format, opts, threads, bar, &next, &results);
-    }
-    collect(results)
-}
-
-fn parse_parallel(
-    files: &[PathBuf],
-    format: Format,
-    opts: &ReadOptions,
-    threads: usize,
-    bar: Option<&indicatif::ProgressBar>,
-    next: &AtomicU64,
-    results: &Mutex<Vec<(usize, Result<readers::ReadOutput>)>>,
-) {
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(files.len()) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                    let Some(path) = files.get(i) else {
-                        break;
-                    };
-                    let out = Source::load(path)
-                        .map(|src| {
-                            let o = readers::read(format, &src, opts);
-                            if let Some(b) = bar {
-                                b.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
-                            }
-                            o
-                        })
-                        .map_err(anyhow::Error::from);
-                    if let Ok(mut r) = results.lock() {
-                        r.push((i, out));
+        let next = AtomicU64::new(0);
+        let results: Mutex<Vec<(usize, Result<FileOut>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..threads.min(files.len()) {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                        let Some(path) = files.get(i) else {
+                            break;
+                        };
+                        let out = read_one(path, format, opts);
+                        tick(path);
+                        if let Ok(mut r) = results.lock() {
+                            r.push((i, out));
+                        }
                     }
-                }
-            });
-        }
-    });
-}
-
-fn collect(results: Mutex<Vec<(usize, Result<readers::ReadOutput>)>>) -> Result<Parsed> {
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
+                });
+            }
+        });
+        outs = results.into_inner().unwrap_or_default();
+    }
+    outs.sort_by_key(|(i, _)| *i);
     let mut parsed = Parsed {
-        records: Vec::new(),
+        batches: Vec::with_capacity(outs.len()),
         rejects: Vec::new(),
         notes: BTreeMap::new(),
         read: 0,
     };
-    for (_, r) in results {
+    for (_, r) in outs {
         let out = r?;
         parsed.read += out.read;
-        parsed.records.extend(out.records);
+        parsed.batches.push(out.batch);
         parsed.rejects.extend(out.rejects);
-        for (n, _) in out.notes {
+        for n in out.notes {
             *parsed.notes.entry(n).or_default() += 1;
         }
     }

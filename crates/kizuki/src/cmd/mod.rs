@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod attribute;
 pub mod bench;
+pub mod bench_attribution;
 pub mod demo;
 pub mod ingest;
 pub mod report;

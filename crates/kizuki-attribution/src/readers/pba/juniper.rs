@@ -21,9 +21,15 @@ const SRX: &str = "RT_SRC_NAT_PBA_";
 /// What the reader scans for first: common to both families.
 pub(super) const NEEDLE: &[u8] = b"NAT_P";
 
+/// Searchers built once: building one per line cost more than the search.
+static MS_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(MS.as_bytes()));
+static SRX_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(SRX.as_bytes()));
+
 /// Reads a line that contains [`NEEDLE`].
 pub(super) fn parse(line: &str) -> Parsed {
-    if let Some(i) = memchr::memmem::find(line.as_bytes(), MS.as_bytes()) {
+    if let Some(i) = MS_FINDER.find(line.as_bytes()) {
         let before = &line[..i];
         for family in ["ASP_", "JSERVICES_"] {
             if before.ends_with(family) {
@@ -31,7 +37,7 @@ pub(super) fn parse(line: &str) -> Parsed {
             }
         }
     }
-    if let Some(i) = memchr::memmem::find(line.as_bytes(), SRX.as_bytes()) {
+    if let Some(i) = SRX_FINDER.find(line.as_bytes()) {
         return srx(line, i).map(Some);
     }
     Ok(None)
@@ -75,8 +81,11 @@ fn ms(line: &str, i: usize, family: &str) -> Result<Event, String> {
 }
 
 /// The UTC time an MS-DPC writes after `(FPC Slot f, PIC Slot p)`.
+static PIC_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"PIC Slot"));
+
 fn pic_time(head: &str) -> Option<Stamp> {
-    let slot = head.find("PIC Slot")?;
+    let slot = PIC_FINDER.find(head.as_bytes())?;
     let close = head[slot..].find(')')? + slot;
     let mut words = head[close + 1..].split_ascii_whitespace();
     let dt = clock::parse_plain(words.next()?, words.next()?)?;

@@ -69,6 +69,8 @@ pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
         out: ReadOutput::default(),
     };
     let data = &src.data[..];
+    // Port-block lines run to a hundred bytes or more.
+    r.out.records.reserve(data.len() / 128);
     let finder = memchr::memmem::Finder::new(vendor.needle());
     // `pos` is always the start of a line not yet looked at; `line_no` is
     // its number.
