@@ -437,6 +437,9 @@ pub enum BenchCommand {
     /// Attribution: index build, size and lookups at given sizes, the
     /// join against DuckDB and SQLite, and raw port-block log import.
     Attribution(BenchAttributionArgs),
+    /// A generated ISP through subscribers import, assignments import and
+    /// attribute, timed, with every answer checked against the ground truth.
+    Isp(BenchIspArgs),
 }
 
 /// `kizuki bench attribution`.
@@ -541,4 +544,37 @@ pub struct DemoArgs {
     /// Seed of the synthetic data.
     #[arg(long, default_value_t = 2021)]
     pub seed: u64,
+}
+
+/// `kizuki bench isp`.
+#[derive(Debug, Args)]
+pub struct BenchIspArgs {
+    /// Subscribers in the generated ISP.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub subscribers: u32,
+
+    /// Days of logs.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
+
+    /// The share of subscribers behind CGNAT (0 to 1).
+    #[arg(long, default_value_t = 0.3)]
+    pub cgnat_share: f64,
+
+    /// The seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Observations to attribute.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub observations: u32,
+
+    /// Import threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Where the generated ISP is kept between runs (default: under the
+    /// temporary directory); the data directory inside it is emptied first.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

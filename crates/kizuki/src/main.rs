@@ -109,6 +109,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Bench(cli::BenchCommand::Attribution(a)) => {
             cmd::bench_attribution::run(a).map(|()| ExitCode::SUCCESS)
         }
+        cli::Command::Bench(cli::BenchCommand::Isp(a)) => cmd::bench_isp::run(a, g.quiet),
         cli::Command::Route(a) => cmd::route::run(a, &g),
         cli::Command::Report(a) => cmd::report::run(a, &g),
         cli::Command::Stats(a) => cmd::stats::run(a).map(|()| ExitCode::SUCCESS),

@@ -5,7 +5,8 @@
 //!   lease ran out, renews it: the later record's end counts (the last
 //!   declaration wins). Another client takes the address over from the
 //!   record's start: the earlier holder's lease ends there.
-//! * A release or expiry ends the lease at its time.
+//! * A release or expiry ends the lease at its time, when it comes from
+//!   the client holding it.
 //! * Leases end by themselves at their end. One that runs past midnight is
 //!   emitted up to midnight and carried on: its end is known, so nothing a
 //!   later day says can shorten what this day emitted.
@@ -70,12 +71,17 @@ pub(super) fn run_day(
                     },
                 );
             }
-            Action::Stop => match open.remove(&r.session) {
-                Some(o) => {
+            // Only the holder's own release or expiry ends its lease: one
+            // written late for an earlier client (Kea reclaims expired
+            // leases on its own schedule, after the address may have gone
+            // to someone else) says nothing about the current holder.
+            Action::Stop => match open.get(&r.session) {
+                Some(o) if o.holder == r.holder => {
                     let end = o.end.map_or(r.time, |e| e.min(r.time));
-                    emit(&mut out.spans, &o, end);
+                    emit(&mut out.spans, o, end);
+                    open.remove(&r.session);
                 }
-                None => an.release_without_lease += 1,
+                _ => an.release_without_lease += 1,
             },
             Action::Reset => {}
         }

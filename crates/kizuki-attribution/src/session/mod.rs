@@ -166,7 +166,7 @@ pub struct Anomalies {
     pub missing_stop: u64,
     /// Sessions ended by a NAS's Accounting-On/Off.
     pub ended_by_reset: u64,
-    /// Releases or expiries of leases nobody held.
+    /// Releases or expiries by a client that did not hold the lease then.
     pub release_without_lease: u64,
     /// Leases taken over by another client before they ended.
     pub taken_over: u64,

@@ -258,6 +258,31 @@ fn leases_renew_end_and_change_hands() {
 }
 
 #[test]
+fn a_late_release_by_an_earlier_client_leaves_the_current_lease_alone() {
+    // Kea reclaims an expired lease on its own schedule: the expiry of
+    // a's lease can be written after b got the address.
+    let recs = vec![
+        lease("08:00", "10:00", 1, "a", 1),
+        lease("10:00", "12:00", 1, "b", 2),
+        rec(K, Action::Stop, "10:00", 1, "a", 3),
+        rec(K, Action::Stop, "11:00", 1, "b", 4),
+    ];
+    let out = run_day(
+        K,
+        &Carry::default(),
+        &recs,
+        D,
+        D + DAY,
+        &SessionConfig::new(),
+    );
+    assert_eq!(
+        spans(&out),
+        [s("a", "08:00", "10:00"), s("b", "10:00", "11:00")]
+    );
+    assert_eq!(out.1.anomalies.release_without_lease, 1);
+}
+
+#[test]
 fn parallel_days_equal_serial_ones() {
     // Sessions on three NASes with a reset of one, leases, across two days.
     let mut recs = Vec::new();

@@ -70,7 +70,7 @@ impl TruthIndex {
 
     /// Subscribers holding `ip` (not through a port block) in `[w0, w1)`.
     fn holders(&self, spans: &[Span], ip: IpAddr, w0: i64, w1: i64) -> BTreeSet<u32> {
-        let live = |s: &Span| s.start < w1 && w0 < s.end;
+        let live = |s: &Span| s.start < s.end && s.start < w1 && w0 < s.end;
         let mut out = BTreeSet::new();
         for i in self.hosts.get(&ip).into_iter().flatten() {
             if live(&spans[*i]) {
@@ -112,7 +112,7 @@ impl TruthIndex {
             let a = u32::from(a);
             for i in self.blocks.get(&a).into_iter().flatten() {
                 let s = &spans[*i];
-                if s.start < w1 && w0 < s.end {
+                if s.start < s.end && s.start < w1 && w0 < s.end {
                     blocks.push((s.inside, s.lo, s.hi));
                 }
             }

@@ -579,6 +579,7 @@ pub fn generate(spec: &IspSpec) -> Isp {
     for p in &mut pba {
         p.sort_by_key(|e| (e.t, e.public, e.lo, e.kind));
     }
+    settle_blocks(&mut spans);
     let index = TruthIndex::new(&spans, &subs, &nat);
     let observations =
         super::truth::draw(&mut rng, spec, &subs, &spans, &index, pba_ips, ghost_from);
@@ -810,6 +811,33 @@ fn block(
         sub: u32::MAX,
         inside,
     });
+}
+
+/// What the port-block logs say when a block whose release was lost is
+/// allocated again to the same inside address before its evidence runs out
+/// (its last record plus one interval): one block, ended by the later
+/// release. (Allocated to another inside address, both blocks stand for
+/// the overlap, and an observation in it names both holders.) The pool
+/// never hands out a slot before its real release, so only that extension
+/// can overlap.
+fn settle_blocks(spans: &mut [Span]) {
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].kind == SpanKind::Block)
+        .collect();
+    order.sort_by_key(|&i| (spans[i].addr, spans[i].lo, spans[i].start));
+    for w in 0..order.len().saturating_sub(1) {
+        let (a, b) = (order[w], order[w + 1]);
+        let (x, y) = (spans[a].clone(), spans[b].clone());
+        if x.addr != y.addr || x.lo != y.lo || y.start >= x.end {
+            continue;
+        }
+        if x.inside == y.inside {
+            // One block in the logs: it runs from the first allocation to
+            // the later one's end; the later span carries it.
+            spans[b].start = x.start;
+            spans[a].end = x.start;
+        }
+    }
 }
 
 /// Ghost sessions: NAS 2 reports, for ten minutes, a PPPoE subscriber on an

@@ -5,6 +5,7 @@ pub mod assignments;
 pub mod attribute;
 pub mod bench;
 pub mod bench_attribution;
+pub mod bench_isp;
 pub mod demo;
 pub mod ingest;
 pub mod report;
