@@ -25,4 +25,7 @@ pub enum StoreError {
         /// What is wrong.
         why: String,
     },
+    /// The change does not apply to the object's current state.
+    #[error("{0}")]
+    Conflict(String),
 }

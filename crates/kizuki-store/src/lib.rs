@@ -6,6 +6,8 @@
 //! * [`subscribers`]: the subscriber directory. It is personal data: every
 //!   read and write is recorded in the [`audit`] log, with who asked and
 //!   why.
+//! * [`notices`]: events, notices, decisions, review.
+//! * [`outbox`]: messages waiting to leave, delivery attempts, bounces.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), kizuki_store::StoreError> {
@@ -16,10 +18,18 @@
 
 pub mod audit;
 mod error;
+pub mod notices;
+pub mod outbox;
+mod rows;
 mod store;
 pub mod subscribers;
 
 pub use audit::AuditEntry;
 pub use error::StoreError;
-pub use store::{Backend, Store};
+pub use notices::{
+    Decision, Escalation, NewEvent, Notice, NoticeFact, NoticeItem, OutboxDraft, Plan, PlannedNotice,
+    Recipient, StoredEvent,
+};
+pub use outbox::{Bounce, Delivery, OutboxRow};
+pub use store::{Backend, Store, now_micros};
 pub use subscribers::{Subscriber, SubscriberKind};

@@ -102,7 +102,7 @@ impl Store {
 }
 
 /// Microseconds since 1970 now.
-pub(crate) fn now_micros() -> i64 {
+pub fn now_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64)

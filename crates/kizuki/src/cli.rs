@@ -61,8 +61,124 @@ pub enum Command {
     /// Who held an address (and port) at a time, and the records that
     /// prove it.
     WhoisAt(WhoisAtArgs),
+    /// Decide and write notices for events, into the outbox.
+    Notify(NotifyArgs),
+    /// Deliver the outbox: SMTP as configured, else a Maildir in the data
+    /// directory.
+    Send(SendArgs),
+    /// Notices: list, show, explain, verify, review, approve, reject,
+    /// assign.
+    #[command(subcommand)]
+    Notices(NoticesCommand),
+    /// Delivery status notifications (bounces).
+    #[command(subcommand)]
+    Bounces(BouncesCommand),
     /// Run the whole chain on built-in sample data.
     Demo(DemoArgs),
+}
+
+/// `kizuki notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// Events (JSON lines): attributed by `kizuki attribute`, or routed by
+    /// `kizuki route` (`extra.recipient`).
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE.jsonl")]
+    pub events: Vec<PathBuf>,
+
+    /// Decide and print, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The contacts directory for routed events (default: `[notify]
+    /// contacts`).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
+
+    /// Decide as if it were this time (RFC 3339); for drills and tests.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+/// `kizuki send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Keep going until nothing is queued, waiting for retries.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `kizuki notices …`.
+#[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// Notices, newest first.
+    List {
+        /// Only this status (held, queued, sent, failed, rejected,
+        /// released, bounced).
+        #[arg(long)]
+        status: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// One notice: its text, events and deliveries.
+    Show {
+        /// The notice id.
+        id: i64,
+    },
+    /// Why a notice was or was not sent.
+    Explain {
+        /// The notice id.
+        id: i64,
+    },
+    /// Check a notice code; exits 0 only for a genuine, issued notice.
+    Verify {
+        /// The code, as typed (case, spaces and dashes do not matter).
+        code: String,
+    },
+    /// Notices held for review.
+    Review,
+    /// Approve a held notice: notify the chosen candidates.
+    Approve {
+        /// The held notice.
+        id: i64,
+        /// Recipient ids to notify (default: the held notice's recipient,
+        /// or, with one candidate, that one).
+        #[arg(long, value_delimiter = ',')]
+        to: Vec<String>,
+        /// Why (recorded).
+        #[arg(long, default_value = "approved")]
+        reason: String,
+    },
+    /// Reject a held notice: nothing is sent.
+    Reject {
+        /// The held notice.
+        id: i64,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Assign a held notice to a reviewer.
+    Assign {
+        /// The held notice.
+        id: i64,
+        /// Who.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// `kizuki bounces …`.
+#[derive(Debug, Subcommand)]
+pub enum BouncesCommand {
+    /// Read DSN messages (files or Maildirs) and attach each to its notice.
+    Import {
+        /// Message files or Maildir directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// `kizuki subscribers …`.

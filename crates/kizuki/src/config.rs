@@ -25,6 +25,9 @@ pub struct Config {
     /// Settings of the ISP's attribution.
     #[serde(default)]
     pub attribution: AttributionConfig,
+    /// Notices: policy, sender, SMTP.
+    #[serde(default)]
+    pub notify: kizuki_notify::NotifyConfig,
 }
 
 /// `[store]`.

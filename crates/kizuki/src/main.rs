@@ -125,6 +125,12 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Assignments(cli::AssignmentsCommand::Status) => cmd::assignments::status(&g),
         cli::Command::Attribute(a) => cmd::attribute::run(a, &g),
         cli::Command::WhoisAt(a) => cmd::attribute::whois_at(a, &g),
+        cli::Command::Notify(a) => cmd::notify::notify(a, &g),
+        cli::Command::Send(a) => cmd::notify::send(a, &g),
+        cli::Command::Notices(c) => cmd::notices::run(c, &g),
+        cli::Command::Bounces(cli::BouncesCommand::Import { paths }) => {
+            cmd::notify::bounces_import(&paths, &g)
+        }
         cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -8,6 +8,8 @@ pub mod bench_attribution;
 pub mod bench_isp;
 pub mod demo;
 pub mod ingest;
+pub mod notices;
+pub mod notify;
 pub mod report;
 pub mod route;
 pub mod stats;
