@@ -782,18 +782,16 @@ mod tests {
     }
 
     /// A message/rfc822 part that directly holds another message/rfc822 trips
-    /// a debug assertion in mail-parser 0.11.9 (found by the mutation test).
+    /// a debug assertion in mail-parser 0.11.9 (found by the mutation test);
+    /// `Malformed` is what a build with that assertion on returns.
     #[test]
     fn nested_rfc822_in_report() {
         let raw = b"Content-Type: multipart/report; boundary=\"b\"\n\n\
             --b\nContent-Type: message/rfc822\n\n\
             Subject: x\nContent-Type: message/rfc822\n\nSubject: y\n\n--b--\n";
-        let expected = if cfg!(debug_assertions) {
-            DsnError::Malformed
-        } else {
-            DsnError::NotAReport
-        };
-        assert_eq!(parse(raw), Err(expected));
+        // The workspace builds mail-parser without debug assertions (see
+        // Cargo.toml), so this parses in every profile.
+        assert_eq!(parse(raw), Err(DsnError::NotAReport));
     }
 
     #[test]

@@ -537,6 +537,8 @@ impl Policy {
                             if !d.drafts[i].events.contains(id) {
                                 d.drafts[i].events.push(*id);
                             }
+                            d.states
+                                .insert(*id, ("notified".into(), Some(NoticeRef::Draft(i))));
                         }
                         d.decisions.push(Reasoned {
                             notice: Some(NoticeRef::Draft(i)),

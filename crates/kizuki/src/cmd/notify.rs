@@ -105,7 +105,12 @@ pub async fn resolve(
                     cc: c.cc.clone(),
                     language: c.language.code().into(),
                     timezone: c.timezone_name.clone(),
-                    attachment: c.format.name().into(),
+                    attachment: match c.format {
+                        kizuki_route::contacts::ReportFormat::Csv => "csv",
+                        kizuki_route::contacts::ReportFormat::Intelmq => "intelmq",
+                        kizuki_route::contacts::ReportFormat::Xarf => "xarf",
+                    }
+                    .into(),
                 },
             );
         }
