@@ -10,13 +10,13 @@
 //!    goes out. It touches nothing, so `--dry-run` stops here.
 //! 4. [`kizuki_store::Store::apply_plan`] writes it all, or nothing.
 
+use crate::code;
 use crate::config::{self, NotifyConfig};
 use crate::error::NotifyError;
 use crate::message::{self, Attached, Parts};
 use crate::policy::{Decided, Draft, NoticeRef, Policy};
 use crate::sanitize::neutralise;
 use crate::template::Templates;
-use crate::code;
 use kizuki_store::{
     Decision, Escalation, NewEvent, Notice, NoticeFact, NoticeItem, OutboxDraft, Plan,
     PlannedNotice, Recipient, Store, StoredEvent,
@@ -94,7 +94,12 @@ pub struct Summary {
 /// Turns one event (a JSON object with IntelMQ's flat keys) into what the
 /// store records.
 pub fn event_record(v: &Map<String, Value>, line: &str) -> Result<NewEvent, String> {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default();
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or_default()
+    };
     let address = s("source.ip");
     if address.is_empty() {
         return Err("no source.ip".into());
@@ -105,11 +110,15 @@ pub fn event_record(v: &Map<String, Value>, line: &str) -> Result<NewEvent, Stri
         .map_err(|e| format!("time.source {time:?}: {e}"))?
         .as_microsecond();
     let port = v.get("source.port").and_then(Value::as_i64);
-    let malware = [s("malware.name"), s("classification.identifier"), s("classification.type")]
-        .into_iter()
-        .find(|m| !m.is_empty())
-        .unwrap_or("unknown")
-        .to_ascii_lowercase();
+    let malware = [
+        s("malware.name"),
+        s("classification.identifier"),
+        s("classification.type"),
+    ]
+    .into_iter()
+    .find(|m| !m.is_empty())
+    .unwrap_or("unknown")
+    .to_ascii_lowercase();
     let status = s("extra.attribution.status");
     let recipient = s("extra.recipient");
     let (attribution, candidates) = if !status.is_empty() {
@@ -137,13 +146,18 @@ pub fn event_record(v: &Map<String, Value>, line: &str) -> Result<NewEvent, Stri
         &observed_at.to_string(),
         &malware,
         s("destination.ip"),
-        &v.get("destination.port").map(Value::to_string).unwrap_or_default(),
+        &v.get("destination.port")
+            .map(Value::to_string)
+            .unwrap_or_default(),
         &candidates.join(","),
     ] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    let dedupe_key: String = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let dedupe_key: String = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(NewEvent {
         dedupe_key,
         observed_at,
@@ -169,7 +183,9 @@ pub struct Notifier {
 
 impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notifier").field("config", &self.config).finish()
+        f.debug_struct("Notifier")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -227,7 +243,11 @@ impl Notifier {
     }
 
     /// Step 1: records for the new events and what the policy needs.
-    pub async fn prepare(&self, store: &Store, events: Vec<NewEvent>) -> Result<Prepared, NotifyError> {
+    pub async fn prepare(
+        &self,
+        store: &Store,
+        events: Vec<NewEvent>,
+    ) -> Result<Prepared, NotifyError> {
         let keys: Vec<String> = events.iter().map(|e| e.dedupe_key.clone()).collect();
         let known = store.known_event_keys(&keys).await?;
         let (next_event, next_notice) = store.next_ids().await?;
@@ -293,14 +313,21 @@ impl Notifier {
         let mut used: HashSet<String> = HashSet::new();
         for (i, d) in decided.drafts.iter().enumerate() {
             let id = p.next_notice + i as i64;
-            let evs: Vec<&StoredEvent> = d.events.iter().filter_map(|e| events.get(e).copied()).collect();
+            let evs: Vec<&StoredEvent> = d
+                .events
+                .iter()
+                .filter_map(|e| events.get(e).copied())
+                .collect();
             let planned = self.make(id, d, &evs, recipients, now)?;
             if planned.notice.status == "held" {
                 summary.held += 1;
             } else if d.kind == "escalation" {
                 summary.escalations += 1;
             } else {
-                *summary.queued.entry(planned.notice.language.clone()).or_default() += 1;
+                *summary
+                    .queued
+                    .entry(planned.notice.language.clone())
+                    .or_default() += 1;
             }
             if let Some(r) = &d.recipient
                 && let Some(rec) = recipients.get(r)
@@ -437,7 +464,11 @@ impl Notifier {
         let (to, cc): (Vec<String>, Vec<String>) = match &d.escalation {
             Some(x) => (x.to.clone(), Vec::new()),
             None => (
-                r.emails.iter().filter(|m| !m.trim().is_empty()).cloned().collect(),
+                r.emails
+                    .iter()
+                    .filter(|m| !m.trim().is_empty())
+                    .cloned()
+                    .collect(),
                 r.cc.clone(),
             ),
         };
@@ -472,11 +503,9 @@ impl Notifier {
         } else {
             "notice"
         };
-        let rendered = self.templates.render(
-            template,
-            &language,
-            &minijinja::Value::from_serialize(&ctx),
-        )?;
+        let rendered =
+            self.templates
+                .render(template, &language, &minijinja::Value::from_serialize(&ctx))?;
         let machine = serde_json::to_vec_pretty(&json!({
             "kizuki_notice": 1,
             "code": shown_code,
@@ -539,7 +568,11 @@ impl Notifier {
         }
         let fmt = |us: i64| {
             jiff::Timestamp::from_microsecond(us)
-                .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string())
+                .map(|t| {
+                    t.to_zoned(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M:%S %Z")
+                        .to_string()
+                })
                 .unwrap_or_default()
         };
         let mut out: Vec<(i64, Line)> = Vec::new();
@@ -597,4 +630,3 @@ fn shared_fields(line: &str) -> Value {
         .collect();
     Value::Object(kept)
 }
-

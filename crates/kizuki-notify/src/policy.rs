@@ -168,11 +168,19 @@ fn parse_net(s: &str) -> Result<(IpAddr, u8), NotifyError> {
 fn in_net(ip: IpAddr, (net, len): (IpAddr, u8)) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len))
+            };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len))
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -288,7 +296,11 @@ impl Policy {
         let mut recent: HashMap<&str, u32> = HashMap::new();
         for f in history {
             for i in &f.items {
-                let k = (f.recipient_id.as_str(), i.address.as_str(), i.malware.as_str());
+                let k = (
+                    f.recipient_id.as_str(),
+                    i.address.as_str(),
+                    i.malware.as_str(),
+                );
                 let newer = covered.get(&k).is_none_or(|g| g.created_at <= f.created_at);
                 if newer {
                     covered.insert(k, f);
@@ -305,7 +317,11 @@ impl Policy {
                 continue;
             };
             for i in &f.items {
-                let k = (f.recipient_id.as_str(), i.address.as_str(), i.malware.as_str());
+                let k = (
+                    f.recipient_id.as_str(),
+                    i.address.as_str(),
+                    i.malware.as_str(),
+                );
                 let e = first_sent.entry(k).or_insert((f.id, sent));
                 if sent < e.1 {
                     *e = (f.id, sent);
@@ -409,7 +425,13 @@ impl Policy {
             }
             let Some(r) = recipients.get(r_id) else {
                 let why = format!("recipient {r_id} is not in the directory");
-                let i = held_draft(&mut d, &mut held, Some(r_id.clone()), vec![r_id.clone()], why.clone());
+                let i = held_draft(
+                    &mut d,
+                    &mut held,
+                    Some(r_id.clone()),
+                    vec![r_id.clone()],
+                    why.clone(),
+                );
                 say(&mut d, "held", Some(NoticeRef::Draft(i)), why);
                 continue;
             };
@@ -424,7 +446,13 @@ impl Policy {
                 None
             };
             if let Some(why) = problem {
-                let i = held_draft(&mut d, &mut held, Some(r_id.clone()), vec![r_id.clone()], why.clone());
+                let i = held_draft(
+                    &mut d,
+                    &mut held,
+                    Some(r_id.clone()),
+                    vec![r_id.clone()],
+                    why.clone(),
+                );
                 say(&mut d, "held", Some(NoticeRef::Draft(i)), why);
                 continue;
             }
@@ -449,7 +477,10 @@ impl Policy {
                             notice: None,
                             event: Some(e.id),
                             decision: "defer".into(),
-                            reason: format!("rate limit of {} notice(s) a day for {r_id}", self.rate_limit),
+                            reason: format!(
+                                "rate limit of {} notice(s) a day for {r_id}",
+                                self.rate_limit
+                            ),
                         });
                         continue;
                     }
@@ -476,7 +507,10 @@ impl Policy {
                     ev.address,
                     human(self.renotify_after)
                 ),
-                _ => format!("{} ({}) not notified to {r_id} before", ev.address, ev.malware),
+                _ => format!(
+                    "{} ({}) not notified to {r_id} before",
+                    ev.address, ev.malware
+                ),
             };
             say(&mut d, "notified", Some(NoticeRef::Draft(i)), why);
             if kind == "renotice"
@@ -498,15 +532,30 @@ impl Policy {
         // The ladder.
         let fired: HashMap<(&str, &str, &str), i64> = ladder
             .iter()
-            .map(|l| ((l.recipient_id.as_str(), l.address.as_str(), l.malware.as_str()), l.step))
+            .map(|l| {
+                (
+                    (
+                        l.recipient_id.as_str(),
+                        l.address.as_str(),
+                        l.malware.as_str(),
+                    ),
+                    l.step,
+                )
+            })
             .collect();
-        let observed: HashMap<i64, i64> = events.iter().map(|e| (e.id, e.event.observed_at)).collect();
+        let observed: HashMap<i64, i64> =
+            events.iter().map(|e| (e.id, e.event.observed_at)).collect();
         for ((r_id, address, malware), (first, ids)) in &still {
             let key = (r_id.as_str(), address.as_str(), malware.as_str());
             let Some((_, sent)) = first_sent.get(&key) else {
                 continue;
             };
-            let latest = ids.iter().filter_map(|i| observed.get(i)).max().copied().unwrap_or(0);
+            let latest = ids
+                .iter()
+                .filter_map(|i| observed.get(i))
+                .max()
+                .copied()
+                .unwrap_or(0);
             let done = usize::try_from(fired.get(&key).copied().unwrap_or(0)).unwrap_or(0);
             let mut step = done;
             for (k, s) in self.ladder.iter().enumerate().skip(done) {
@@ -550,7 +599,11 @@ impl Policy {
                         });
                     }
                     StepAction::Escalate => {
-                        let to = if s.to.is_empty() { vec![self.from.clone()] } else { s.to.clone() };
+                        let to = if s.to.is_empty() {
+                            vec![self.from.clone()]
+                        } else {
+                            s.to.clone()
+                        };
                         d.drafts.push(Draft {
                             recipient: Some(format!("escalation:{r_id}")),
                             candidates: vec![r_id.clone()],
@@ -596,8 +649,10 @@ impl Policy {
                 }
             }
             if step > done {
-                d.ladder
-                    .insert((r_id.clone(), address.clone(), malware.clone()), (*first, step));
+                d.ladder.insert(
+                    (r_id.clone(), address.clone(), malware.clone()),
+                    (*first, step),
+                );
             }
         }
         d

@@ -105,7 +105,10 @@ mod tests {
             "see hxxp[:]//evil[.]example/pay now"
         );
         assert_eq!(neutralise("HTTPS://a.b"), "HXXPS[:]//a[.]b");
-        assert_eq!(neutralise("mail me@bad.example"), "mail me[at]bad[.]example");
+        assert_eq!(
+            neutralise("mail me@bad.example"),
+            "mail me[at]bad[.]example"
+        );
         assert_eq!(neutralise("emotet"), "emotet");
         assert_eq!(neutralise("192.0.2.1"), "192.0.2.1");
         assert_eq!(neutralise("v1.2.3"), "v1[.]2[.]3");

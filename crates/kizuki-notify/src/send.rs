@@ -17,9 +17,9 @@ use crate::config::{self, SmtpConfig, Tls};
 use crate::error::NotifyError;
 use kizuki_store::{OutboxRow, Store, now_micros};
 use lettre::address::Envelope;
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls as LTls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,7 +59,8 @@ impl Transport {
             Tls::Implicit => 465,
             _ => 25,
         });
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone()).port(port);
+        let mut b =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone()).port(port);
         if c.tls != Tls::None {
             let mut p = TlsParameters::builder(c.host.clone());
             if let Some(ca) = &c.ca_file {
@@ -79,7 +80,10 @@ impl Transport {
         }
         if let Some(user) = &c.username {
             let var = c.password_env.as_deref().ok_or_else(|| {
-                cfg("username is set but password_env (the variable holding the password) is not".into())
+                cfg(
+                    "username is set but password_env (the variable holding the password) is not"
+                        .into(),
+                )
             })?;
             let password = std::env::var(var)
                 .map_err(|_| cfg(format!("the environment variable {var} is not set")))?;
@@ -152,7 +156,11 @@ async fn deliver(t: &Transport, row: &OutboxRow) -> Outcome {
     match t {
         Transport::Smtp { smtp, .. } => {
             let from = row.envelope_from.parse().ok();
-            let to: Vec<_> = row.rcpt.iter().filter_map(|r| r.trim().parse().ok()).collect();
+            let to: Vec<_> = row
+                .rcpt
+                .iter()
+                .filter_map(|r| r.trim().parse().ok())
+                .collect();
             if to.is_empty() {
                 return Outcome::Fail("no valid recipient address".into());
             }
@@ -183,7 +191,13 @@ fn maildir_name(row: &OutboxRow) -> String {
     let mid: String = row
         .message_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{:010}.{mid}.eml", row.notice_id)
 }
@@ -236,7 +250,9 @@ impl Sender {
     pub async fn run(&self, wait: bool) -> Result<SendReport, NotifyError> {
         let interrupted = self.store.outbox_recover().await?;
         let report = Arc::new(Counters::default());
-        report.interrupted.store(interrupted.len() as u64, Ordering::Relaxed);
+        report
+            .interrupted
+            .store(interrupted.len() as u64, Ordering::Relaxed);
         let workers = match &self.transport {
             Transport::Smtp { concurrency, .. } => *concurrency,
             Transport::Maildir(_) => 1,
@@ -259,8 +275,10 @@ impl Sender {
             let (_, next) = self.store.outbox_summary().await?;
             let Some(next) = next else { break };
             let wait_us = (next - now_micros()).clamp(0, 60_000_000);
-            tokio::time::sleep(Duration::from_micros(u64::try_from(wait_us).unwrap_or(0) + 1000))
-                .await;
+            tokio::time::sleep(Duration::from_micros(
+                u64::try_from(wait_us).unwrap_or(0) + 1000,
+            ))
+            .await;
         }
         Ok(report.snapshot())
     }
@@ -313,7 +331,10 @@ async fn worker(
                     report.failed.fetch_add(1, Ordering::Relaxed);
                 } else {
                     let next = now_micros() + backoff.delay(row.attempts);
-                    tracing::info!(notice = row.notice_id, "temporary failure, retry later: {why}");
+                    tracing::info!(
+                        notice = row.notice_id,
+                        "temporary failure, retry later: {why}"
+                    );
                     store.outbox_retry(&row, next, &why).await?;
                     report.retried.fetch_add(1, Ordering::Relaxed);
                 }
@@ -330,14 +351,14 @@ mod tests {
     fn backoff_doubles_up_to_the_limit() {
         let b = Backoff {
             base: 60_000_000,
-            max: 3600_000_000,
+            max: 3_600_000_000,
             max_attempts: 5,
         };
         assert_eq!(b.delay(1), 60_000_000);
         assert_eq!(b.delay(2), 120_000_000);
         assert_eq!(b.delay(4), 480_000_000);
-        assert_eq!(b.delay(10), 3600_000_000);
-        assert_eq!(b.delay(1000), 3600_000_000);
+        assert_eq!(b.delay(10), 3_600_000_000);
+        assert_eq!(b.delay(1000), 3_600_000_000);
     }
 
     #[test]

@@ -147,7 +147,9 @@ fn split_subject(out: &str) -> Option<(String, String)> {
     let out = out.trim_start_matches(['\n', '\r']);
     let (first, rest) = out.split_once('\n')?;
     let subject = first.strip_prefix("Subject:")?.trim().to_owned();
-    let body = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let body = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
     let mut body = body.trim_end().to_owned();
     body.push('\n');
     Some((subject, body))

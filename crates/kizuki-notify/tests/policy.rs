@@ -137,7 +137,12 @@ fn an_address_already_notified_is_a_duplicate_until_renotify_after_has_passed() 
     // Only the re-observation: a renotice.
     let d = p.decide(&events[1..2], &dir(), &history, &[], T0 + 8 * DAY);
     assert_eq!(d.drafts[0].kind, "renotice");
-    let why = &d.decisions.iter().find(|r| r.event == Some(2)).unwrap().reason;
+    let why = &d
+        .decisions
+        .iter()
+        .find(|r| r.event == Some(2))
+        .unwrap()
+        .reason;
     assert!(why.contains("observed again 7 day(s)"), "{why}");
 
     // The days are configurable.
@@ -156,7 +161,13 @@ fn a_notice_not_yet_sent_covers_later_observations() {
     let mut queued = sent(7, "subscriber:A", "192.0.2.1", T0, &[T0]);
     queued.status = "queued".into();
     queued.sent_at = None;
-    let events = vec![ev(1, T0 + 30 * DAY, "192.0.2.1", &["subscriber:A"], "exact")];
+    let events = vec![ev(
+        1,
+        T0 + 30 * DAY,
+        "192.0.2.1",
+        &["subscriber:A"],
+        "exact",
+    )];
     let d = p.decide(&events, &dir(), &[queued], &[], T0 + 31 * DAY);
     assert_eq!(state(&d, 1), ("duplicate", Some(NoticeRef::Existing(7))));
     assert!(d.drafts.is_empty());
@@ -166,9 +177,27 @@ fn a_notice_not_yet_sent_covers_later_observations() {
 fn shared_conflict_unknown_language_and_missing_address_are_held() {
     let p = policy(NotifyConfig::default());
     let events = vec![
-        ev(1, T0, "203.0.113.1", &["subscriber:A", "subscriber:B"], "shared"),
-        ev(2, T0 + 1, "203.0.113.1", &["subscriber:B", "subscriber:A"], "shared"),
-        ev(3, T0, "203.0.113.2", &["subscriber:A", "subscriber:B"], "conflict"),
+        ev(
+            1,
+            T0,
+            "203.0.113.1",
+            &["subscriber:A", "subscriber:B"],
+            "shared",
+        ),
+        ev(
+            2,
+            T0 + 1,
+            "203.0.113.1",
+            &["subscriber:B", "subscriber:A"],
+            "shared",
+        ),
+        ev(
+            3,
+            T0,
+            "203.0.113.2",
+            &["subscriber:A", "subscriber:B"],
+            "conflict",
+        ),
         // "shared" with one candidate is held too: a port outside the
         // block convicts no one.
         ev(4, T0, "203.0.113.3", &["subscriber:B"], "shared"),
@@ -182,9 +211,18 @@ fn shared_conflict_unknown_language_and_missing_address_are_held() {
     assert_eq!(state(&d, 1).1, state(&d, 2).1);
     assert_ne!(state(&d, 1).1, state(&d, 3).1);
     let reasons: Vec<&str> = d.drafts.iter().filter_map(|x| x.hold.as_deref()).collect();
-    assert!(reasons.iter().any(|r| r.contains("language \"fr\"")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("no e-mail address")), "{reasons:?}");
-    assert!(reasons.iter().any(|r| r.contains("not in the directory")), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.contains("language \"fr\"")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("no e-mail address")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("not in the directory")),
+        "{reasons:?}"
+    );
     for id in 1..=7 {
         assert_eq!(state(&d, id).0, "held", "event {id}");
     }
@@ -228,7 +266,12 @@ fn unattributed_old_and_suppressed_events_make_no_notice() {
     assert_eq!(state(&d, 1).0, "unattributed");
     assert_eq!(state(&d, 2).0, "too_old");
     assert_eq!(state(&d, 3).0, "suppressed");
-    let why = &d.decisions.iter().find(|r| r.event == Some(3)).unwrap().reason;
+    let why = &d
+        .decisions
+        .iter()
+        .find(|r| r.event == Some(3))
+        .unwrap()
+        .reason;
     assert!(why.contains("honeypot"), "{why}");
     assert_eq!(state(&d, 4).0, "suppressed");
     // After `until`, B is no longer suppressed.
@@ -258,24 +301,26 @@ fn the_rate_limit_leaves_events_pending_for_a_later_run() {
 
 #[test]
 fn the_ladder_fires_each_step_once_after_its_days() {
-    let mut c = NotifyConfig::default();
-    c.escalation = vec![
-        LadderStep {
-            after: "3d".into(),
-            action: StepAction::Reminder,
-            to: Vec::new(),
-        },
-        LadderStep {
-            after: "7d".into(),
-            action: StepAction::Escalate,
-            to: vec!["noc@isp.example".into()],
-        },
-        LadderStep {
-            after: "14d".into(),
-            action: StepAction::Export,
-            to: Vec::new(),
-        },
-    ];
+    let c = NotifyConfig {
+        escalation: vec![
+            LadderStep {
+                after: "3d".into(),
+                action: StepAction::Reminder,
+                to: Vec::new(),
+            },
+            LadderStep {
+                after: "7d".into(),
+                action: StepAction::Escalate,
+                to: vec!["noc@isp.example".into()],
+            },
+            LadderStep {
+                after: "14d".into(),
+                action: StepAction::Export,
+                to: Vec::new(),
+            },
+        ],
+        ..NotifyConfig::default()
+    };
     let p = policy(c);
     let history = vec![sent(5, "subscriber:A", "192.0.2.1", T0, &[T0 - DAY])];
     // Two days after: nothing fires; the event is a duplicate.
@@ -300,7 +345,11 @@ fn the_ladder_fires_each_step_once_after_its_days() {
     assert_eq!(d.drafts[0].kind, "reminder");
     assert_eq!(d.drafts[0].recipient.as_deref(), Some("subscriber:A"));
     assert_eq!(d.drafts[0].events, vec![2]);
-    let key = ("subscriber:A".to_owned(), "192.0.2.1".to_owned(), "emotet".to_owned());
+    let key = (
+        "subscriber:A".to_owned(),
+        "192.0.2.1".to_owned(),
+        "emotet".to_owned(),
+    );
     assert_eq!(d.ladder[&key], (5, 1));
 
     // Reminder fired already; eight days after: the escalation, once.
@@ -332,7 +381,13 @@ fn the_ladder_fires_each_step_once_after_its_days() {
     // Both fired; fifteen days after: the follow-up list, and nothing
     // fires twice.
     let d = p.decide(
-        &[ev(4, T0 + 15 * DAY, "192.0.2.1", &["subscriber:A"], "exact")],
+        &[ev(
+            4,
+            T0 + 15 * DAY,
+            "192.0.2.1",
+            &["subscriber:A"],
+            "exact",
+        )],
         &dir(),
         &history,
         &fired(2),
@@ -342,7 +397,13 @@ fn the_ladder_fires_each_step_once_after_its_days() {
     assert_eq!(d.follow_up[0].step, 3);
     assert!(d.drafts.iter().all(|x| x.kind != "escalation"));
     let d = p.decide(
-        &[ev(5, T0 + 16 * DAY, "192.0.2.1", &["subscriber:A"], "exact")],
+        &[ev(
+            5,
+            T0 + 16 * DAY,
+            "192.0.2.1",
+            &["subscriber:A"],
+            "exact",
+        )],
         &dir(),
         &history,
         &fired(3),
@@ -354,24 +415,30 @@ fn the_ladder_fires_each_step_once_after_its_days() {
 #[test]
 fn bad_configuration_is_refused_with_a_reason() {
     let bad = |c: NotifyConfig| Policy::new(&c).unwrap_err().to_string();
-    assert!(bad(NotifyConfig {
-        renotify_after: "a week".into(),
-        ..NotifyConfig::default()
-    })
-    .contains("not a duration"));
-    assert!(bad(NotifyConfig {
-        default_language: "de".into(),
-        ..NotifyConfig::default()
-    })
-    .contains("ja or en"));
-    assert!(bad(NotifyConfig {
-        suppress: vec![Suppression {
-            address: Some("192.0.2.0/33".into()),
-            recipient: None,
-            reason: String::new(),
-            until: None,
-        }],
-        ..NotifyConfig::default()
-    })
-    .contains("not an address"));
+    assert!(
+        bad(NotifyConfig {
+            renotify_after: "a week".into(),
+            ..NotifyConfig::default()
+        })
+        .contains("not a duration")
+    );
+    assert!(
+        bad(NotifyConfig {
+            default_language: "de".into(),
+            ..NotifyConfig::default()
+        })
+        .contains("ja or en")
+    );
+    assert!(
+        bad(NotifyConfig {
+            suppress: vec![Suppression {
+                address: Some("192.0.2.0/33".into()),
+                recipient: None,
+                reason: String::new(),
+                until: None,
+            }],
+            ..NotifyConfig::default()
+        })
+        .contains("not an address")
+    );
 }

@@ -27,8 +27,8 @@ pub mod subscribers;
 pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use notices::{
-    Decision, Escalation, NewEvent, Notice, NoticeFact, NoticeItem, OutboxDraft, Plan, PlannedNotice,
-    Recipient, StoredEvent,
+    Decision, Escalation, NewEvent, Notice, NoticeFact, NoticeItem, OutboxDraft, Plan,
+    PlannedNotice, Recipient, StoredEvent,
 };
 pub use outbox::{Bounce, Delivery, OutboxRow};
 pub use store::{Backend, Store, now_micros};

@@ -291,7 +291,10 @@ async fn insert_notices(
     notices: &[PlannedNotice],
     now: i64,
 ) -> Result<(), StoreError> {
-    let candidates: Vec<String> = notices.iter().map(|p| to_json(&p.notice.candidates)).collect();
+    let candidates: Vec<String> = notices
+        .iter()
+        .map(|p| to_json(&p.notice.candidates))
+        .collect();
     let rows: Vec<Vec<V<'_>>> = notices
         .iter()
         .zip(&candidates)
@@ -345,7 +348,11 @@ async fn insert_notices(
     .await?;
     let rcpts: Vec<(i64, String, &OutboxDraft)> = notices
         .iter()
-        .filter_map(|p| p.outbox.as_ref().map(|o| (p.notice.id, to_json(&o.rcpt), o)))
+        .filter_map(|p| {
+            p.outbox
+                .as_ref()
+                .map(|o| (p.notice.id, to_json(&o.rcpt), o))
+        })
         .collect();
     let rows: Vec<Vec<V<'_>>> = rcpts
         .iter()
@@ -648,7 +655,13 @@ impl Store {
                 ]
             })
             .collect();
-        let added = insert(&mut tx, &format!("INSERT INTO events ({EVENT_COLS})"), "", &rows).await?;
+        let added = insert(
+            &mut tx,
+            &format!("INSERT INTO events ({EVENT_COLS})"),
+            "",
+            &rows,
+        )
+        .await?;
         if added != plan.new_events.len() as u64 {
             return Err(StoreError::Damaged {
                 what: "events".into(),
@@ -696,26 +709,29 @@ impl Store {
     }
 
     /// Notices, newest first, optionally with one status.
-    pub async fn notices(&self, status: Option<&str>, limit: i64) -> Result<Vec<Notice>, StoreError> {
-        let rows = match status {
-            Some(s) => {
-                sqlx::query(&format!(
+    pub async fn notices(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Notice>, StoreError> {
+        let rows =
+            match status {
+                Some(s) => sqlx::query(&format!(
                     "SELECT {NOTICE_COLS} FROM notices WHERE status = $1 ORDER BY id DESC LIMIT $2"
                 ))
                 .bind(s)
                 .bind(limit)
                 .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(&format!(
-                    "SELECT {NOTICE_COLS} FROM notices ORDER BY id DESC LIMIT $1"
-                ))
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
+                .await?,
+                None => {
+                    sqlx::query(&format!(
+                        "SELECT {NOTICE_COLS} FROM notices ORDER BY id DESC LIMIT $1"
+                    ))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+                }
+            };
         rows.iter().map(notice_from).collect()
     }
 
@@ -730,19 +746,26 @@ impl Store {
 
     /// The notice with this code (canonical form).
     pub async fn notice_by_code(&self, code: &str) -> Result<Option<Notice>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {NOTICE_COLS} FROM notices WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r = sqlx::query(&format!(
+            "SELECT {NOTICE_COLS} FROM notices WHERE code = $1"
+        ))
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(notice_from).transpose()
     }
 
     /// The notice with this Message-ID.
-    pub async fn notice_by_message_id(&self, message_id: &str) -> Result<Option<Notice>, StoreError> {
-        let r = sqlx::query(&format!("SELECT {NOTICE_COLS} FROM notices WHERE message_id = $1"))
-            .bind(message_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn notice_by_message_id(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<Notice>, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {NOTICE_COLS} FROM notices WHERE message_id = $1"
+        ))
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
         r.as_ref().map(notice_from).transpose()
     }
 
@@ -808,10 +831,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = now_micros();
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE notices SET status = 'released' WHERE id = $1 AND status = 'held'")
-            .bind(held_id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE notices SET status = 'released' WHERE id = $1 AND status = 'held'")
+                .bind(held_id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!(
                 "notice {held_id} is not held (decided already?)"
@@ -856,10 +880,11 @@ impl Store {
     pub async fn reject_held(&self, id: i64, actor: &str, reason: &str) -> Result<(), StoreError> {
         let now = now_micros();
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query("UPDATE notices SET status = 'rejected' WHERE id = $1 AND status = 'held'")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE notices SET status = 'rejected' WHERE id = $1 AND status = 'held'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!(
                 "notice {id} is not held (decided already?)"
@@ -891,11 +916,12 @@ impl Store {
 
     /// Assigns a held notice to a reviewer.
     pub async fn assign_notice(&self, id: i64, actor: &str, to: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE notices SET assigned_to = $1 WHERE id = $2 AND status = 'held'")
-            .bind(to)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE notices SET assigned_to = $1 WHERE id = $2 AND status = 'held'")
+                .bind(to)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("notice {id} is not held")));
         }
@@ -912,9 +938,10 @@ impl Store {
 
     /// Notice counts by status.
     pub async fn notice_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM notices GROUP BY status ORDER BY status")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM notices GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()

@@ -92,14 +92,10 @@ fn row_from(r: &sqlx::any::AnyRow) -> Result<OutboxRow, StoreError> {
     })
 }
 
-const COLS: &str =
-    "notice_id, message_id, envelope_from, rcpt, message, state, attempts, next_attempt_at, last_error";
+const COLS: &str = "notice_id, message_id, envelope_from, rcpt, message, state, attempts, next_attempt_at, last_error";
 
 impl Store {
-    async fn delivery(
-        conn: &mut sqlx::AnyConnection,
-        d: &Delivery,
-    ) -> Result<(), StoreError> {
+    async fn delivery(conn: &mut sqlx::AnyConnection, d: &Delivery) -> Result<(), StoreError> {
         let r = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM deliveries")
             .fetch_one(&mut *conn)
             .await?;
@@ -337,9 +333,11 @@ impl Store {
     /// Every delivery outcome with its count (`interrupted` counts the
     /// messages that may have arrived twice).
     pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT outcome, COUNT(*) FROM deliveries GROUP BY outcome ORDER BY outcome")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT outcome, COUNT(*) FROM deliveries GROUP BY outcome ORDER BY outcome",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()
@@ -391,7 +389,10 @@ impl Store {
                 notice_id: Some(n),
                 event_id: None,
                 decision: format!("bounce-{}", b.action),
-                reason: format!("{} {} for {}: {}", b.status, b.action, b.recipient, b.diagnostic),
+                reason: format!(
+                    "{} {} for {}: {}",
+                    b.status, b.action, b.recipient, b.diagnostic
+                ),
             };
             insert(
                 &mut tx,

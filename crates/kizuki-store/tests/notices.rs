@@ -121,7 +121,10 @@ async fn a_plan_is_written_whole_and_read_back() {
         assert_eq!(evs.len(), 2);
         assert_eq!(evs[0].event, plan.new_events[0].1);
         assert_eq!(evs[0].state, "notified");
-        let hist = store.notice_history(&["subscriber:A".into()]).await.unwrap();
+        let hist = store
+            .notice_history(&["subscriber:A".into()])
+            .await
+            .unwrap();
         assert_eq!(hist.len(), 1);
         assert_eq!(hist[0].items.len(), 2);
         assert_eq!(
@@ -147,11 +150,17 @@ async fn the_outbox_claims_retries_recovers_and_finishes() {
         // Not due before its time.
         let claimed = store.outbox_claim(i64::MAX, 10).await.unwrap();
         assert_eq!(claimed.len(), 1, "{name}");
-        assert_eq!((claimed[0].state.as_str(), claimed[0].attempts), ("sending", 1));
+        assert_eq!(
+            (claimed[0].state.as_str(), claimed[0].attempts),
+            ("sending", 1)
+        );
         // Claimed rows are not claimed twice.
         assert!(store.outbox_claim(i64::MAX, 10).await.unwrap().is_empty());
         // A temporary failure: due again later.
-        store.outbox_retry(&claimed[0], 5_000, "451 busy").await.unwrap();
+        store
+            .outbox_retry(&claimed[0], 5_000, "451 busy")
+            .await
+            .unwrap();
         assert!(store.outbox_claim(4_999, 10).await.unwrap().is_empty());
         let again = store.outbox_claim(5_000, 10).await.unwrap();
         assert_eq!(again[0].attempts, 2);
@@ -196,11 +205,26 @@ async fn a_permanent_failure_fails_the_notice_with_the_reason() {
         let plan = plan_one(&store).await;
         store.apply_plan(&plan).await.unwrap();
         let id = plan.notices[0].notice.id;
-        let row = store.outbox_claim(i64::MAX, 1).await.unwrap().pop().unwrap();
-        store.outbox_failed(&row, "550 5.1.1 user unknown").await.unwrap();
-        assert_eq!(store.notice(id).await.unwrap().unwrap().status, "failed", "{name}");
+        let row = store
+            .outbox_claim(i64::MAX, 1)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        store
+            .outbox_failed(&row, "550 5.1.1 user unknown")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.notice(id).await.unwrap().unwrap().status,
+            "failed",
+            "{name}"
+        );
         let r = store.outbox_row(id).await.unwrap().unwrap();
-        assert_eq!((r.state.as_str(), r.last_error.as_str()), ("failed", "550 5.1.1 user unknown"));
+        assert_eq!(
+            (r.state.as_str(), r.last_error.as_str()),
+            ("failed", "550 5.1.1 user unknown")
+        );
     }
 }
 
@@ -218,7 +242,10 @@ async fn held_notices_are_released_rejected_or_assigned_once() {
         }
         store.apply_plan(&plan).await.unwrap();
         store.assign_notice(held_id, "lead", "alice").await.unwrap();
-        assert_eq!(store.notice(held_id).await.unwrap().unwrap().assigned_to, "alice");
+        assert_eq!(
+            store.notice(held_id).await.unwrap().unwrap().assigned_to,
+            "alice"
+        );
 
         let mut released = plan.notices[0].clone();
         released.notice = notice(held_id + 1, "queued", "CODE0000000000000002");
@@ -232,15 +259,31 @@ async fn held_notices_are_released_rejected_or_assigned_once() {
             .release_held(held_id, "alice", "port matched by hand", &[released])
             .await
             .unwrap();
-        assert_eq!(store.notice(held_id).await.unwrap().unwrap().status, "released", "{name}");
-        assert_eq!(store.notice(held_id + 1).await.unwrap().unwrap().status, "queued");
+        assert_eq!(
+            store.notice(held_id).await.unwrap().unwrap().status,
+            "released",
+            "{name}"
+        );
+        assert_eq!(
+            store.notice(held_id + 1).await.unwrap().unwrap().status,
+            "queued"
+        );
         // Decided already: a second decision is refused.
-        assert!(store.reject_held(held_id, "bob", "no").await.is_err(), "{name}");
+        assert!(
+            store.reject_held(held_id, "bob", "no").await.is_err(),
+            "{name}"
+        );
         let ds = store.decisions_for_notice(held_id).await.unwrap();
-        assert!(ds.iter().any(|d| d.decision == "approve" && d.actor == "alice"));
+        assert!(
+            ds.iter()
+                .any(|d| d.decision == "approve" && d.actor == "alice")
+        );
         assert!(ds.iter().any(|d| d.decision == "assign"));
         // The events now belong to the released notice.
         let evs = store.notice_events(held_id + 1).await.unwrap();
-        assert!(evs.iter().all(|e| e.state == "notified" && e.notice_id == Some(held_id + 1)));
+        assert!(
+            evs.iter()
+                .all(|e| e.state == "notified" && e.notice_id == Some(held_id + 1))
+        );
     }
 }

@@ -52,9 +52,27 @@ fn setup(d: &Path) {
     std::fs::write(d.join("subscribers.csv"), SUBSCRIBERS).unwrap();
     ok(&kizuki(d, &["subscribers", "import", "subscribers.csv"]));
     let lines = [
-        event("192.0.2.10", "2021-02-22T01:15:23+00:00", "exact", &["A1"], "emotet"),
-        event("192.0.2.10", "2021-02-22T02:15:23+00:00", "exact", &["A1"], "emotet"),
-        event("198.51.100.7", "2021-02-23T09:00:00+00:00", "exact", &["B2"], "emotet"),
+        event(
+            "192.0.2.10",
+            "2021-02-22T01:15:23+00:00",
+            "exact",
+            &["A1"],
+            "emotet",
+        ),
+        event(
+            "192.0.2.10",
+            "2021-02-22T02:15:23+00:00",
+            "exact",
+            &["A1"],
+            "emotet",
+        ),
+        event(
+            "198.51.100.7",
+            "2021-02-23T09:00:00+00:00",
+            "exact",
+            &["B2"],
+            "emotet",
+        ),
         // Hostile feed content in the malware name.
         event(
             "198.51.100.8",
@@ -63,9 +81,27 @@ fn setup(d: &Path) {
             &["B2"],
             "qakbot http://evil.example/pay\u{202e}",
         ),
-        event("203.0.113.5", "2021-02-23T11:00:00+00:00", "shared", &["A1", "C3"], "emotet"),
-        event("203.0.113.6", "2021-02-23T12:00:00+00:00", "exact", &["D4"], "emotet"),
-        event("203.0.113.9", "2021-02-23T12:00:00+00:00", "none", &[], "emotet"),
+        event(
+            "203.0.113.5",
+            "2021-02-23T11:00:00+00:00",
+            "shared",
+            &["A1", "C3"],
+            "emotet",
+        ),
+        event(
+            "203.0.113.6",
+            "2021-02-23T12:00:00+00:00",
+            "exact",
+            &["D4"],
+            "emotet",
+        ),
+        event(
+            "203.0.113.9",
+            "2021-02-23T12:00:00+00:00",
+            "none",
+            &[],
+            "emotet",
+        ),
     ];
     let mut text = lines.join("\n");
     text.push_str("\nnot json at all\n");
@@ -73,7 +109,9 @@ fn setup(d: &Path) {
 }
 
 fn json_lines(s: &str) -> Vec<serde_json::Value> {
-    s.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    s.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -81,7 +119,10 @@ fn notify_twice_makes_no_second_notice_and_send_writes_each_message_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     setup(d);
-    let (_, err) = ok(&kizuki(d, &["notify", "--events", "attributed.jsonl", "--dry-run"]));
+    let (_, err) = ok(&kizuki(
+        d,
+        &["notify", "--events", "attributed.jsonl", "--dry-run"],
+    ));
     assert!(err.contains("dry run, nothing written"), "{err}");
     assert!(err.contains("attributed.jsonl:8: skipped"), "{err}");
     let (out, _) = ok(&kizuki(d, &["notices", "list", "--json"]));
@@ -92,7 +133,10 @@ fn notify_twice_makes_no_second_notice_and_send_writes_each_message_once() {
     assert!(err.contains("2 notice(s) to send (1 en, 1 ja)"), "{err}");
     assert!(err.contains("2 held for review"), "{err}");
     let (_, err) = ok(&kizuki(d, &["notify", "--events", "attributed.jsonl"]));
-    assert!(err.contains("0 new event(s), 7 seen before; 0 notice(s)"), "{err}");
+    assert!(
+        err.contains("0 new event(s), 7 seen before; 0 notice(s)"),
+        "{err}"
+    );
 
     let (out, _) = ok(&kizuki(d, &["notices", "list", "--json"]));
     let list = json_lines(&out);
@@ -131,7 +175,12 @@ fn notify_twice_makes_no_second_notice_and_send_writes_each_message_once() {
             .iter()
             .filter_map(|a| a.address().map(str::to_owned))
             .collect();
-        texts.push((to, m.subject().unwrap().to_owned(), text, m.message_id().unwrap().to_owned()));
+        texts.push((
+            to,
+            m.subject().unwrap().to_owned(),
+            text,
+            m.message_id().unwrap().to_owned(),
+        ));
         // The machine-readable part carries no attribution details.
         let json = m
             .attachments()
@@ -141,11 +190,18 @@ fn notify_twice_makes_no_second_notice_and_send_writes_each_message_once() {
         assert!(body.contains("\"source.ip\""), "{body}");
         assert!(!body.contains("extra.attribution"), "{body}");
     }
-    let en = texts.iter().find(|t| t.0.contains(&"jane@example.com".to_owned())).unwrap();
+    let en = texts
+        .iter()
+        .find(|t| t.0.contains(&"jane@example.com".to_owned()))
+        .unwrap();
     // One message To all of the recipient's addresses.
     assert_eq!(en.0, ["jane@example.com", "jane2@example.com"]);
     assert!(
-        !en.2.chars().chain(en.1.chars()).any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)),
+        !en.2
+            .chars()
+            .chain(en.1.chars())
+            .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)
+                || ('\u{ff00}'..='\u{ffef}').contains(&c)),
         "Japanese text in the English notice:\n{}",
         en.2
     );
@@ -174,7 +230,10 @@ fn notify_twice_makes_no_second_notice_and_send_writes_each_message_once() {
     }
 
     // The code checks out, typed any way; a made-up one does not.
-    let n = list.iter().find(|n| n["recipient"] == "subscriber:B2").unwrap();
+    let n = list
+        .iter()
+        .find(|n| n["recipient"] == "subscriber:B2")
+        .unwrap();
     let code = n["code"].as_str().unwrap();
     assert!(en.2.contains(code));
     assert!(en.3.starts_with("kizuki."), "{}", en.3);
@@ -194,11 +253,20 @@ fn held_notices_wait_for_a_decision_and_say_why() {
     setup(d);
     ok(&kizuki(d, &["notify", "--events", "attributed.jsonl"]));
     let (out, _) = ok(&kizuki(d, &["notices", "review"]));
-    assert!(out.contains("attribution shared with 2 candidate(s)"), "{out}");
+    assert!(
+        out.contains("attribution shared with 2 candidate(s)"),
+        "{out}"
+    );
     assert!(out.contains("language \"de\""), "{out}");
-    let (out, _) = ok(&kizuki(d, &["notices", "list", "--status", "held", "--json"]));
+    let (out, _) = ok(&kizuki(
+        d,
+        &["notices", "list", "--status", "held", "--json"],
+    ));
     let held = json_lines(&out);
-    let shared = held.iter().find(|n| n["candidates"].as_array().unwrap().len() == 2).unwrap();
+    let shared = held
+        .iter()
+        .find(|n| n["candidates"].as_array().unwrap().len() == 2)
+        .unwrap();
     let id = shared["id"].as_i64().unwrap().to_string();
     // Nothing held is sent.
     let (_, err) = ok(&kizuki(d, &["send"]));
@@ -210,7 +278,15 @@ fn held_notices_wait_for_a_decision_and_say_why() {
     ok(&kizuki(d, &["notices", "assign", &id, "--to", "alice"]));
     let (out, _) = ok(&kizuki(
         d,
-        &["notices", "approve", &id, "--to", "subscriber:C3", "--reason", "port matched C3's block"],
+        &[
+            "notices",
+            "approve",
+            &id,
+            "--to",
+            "subscriber:C3",
+            "--reason",
+            "port matched C3's block",
+        ],
     ));
     assert!(out.contains("to subscriber:C3 queued"), "{out}");
     let (out, _) = ok(&kizuki(d, &["notices", "explain", &id]));
@@ -218,16 +294,32 @@ fn held_notices_wait_for_a_decision_and_say_why() {
     assert!(out.contains("assigned to alice"), "{out}");
     assert!(out.contains("port matched C3's block"), "{out}");
     // Decided once only.
-    assert!(!kizuki(d, &["notices", "reject", &id, "--reason", "x"]).status.success());
+    assert!(
+        !kizuki(d, &["notices", "reject", &id, "--reason", "x"])
+            .status
+            .success()
+    );
     let other = held.iter().find(|n| n["id"] != shared["id"]).unwrap();
     let oid = other["id"].as_i64().unwrap().to_string();
-    ok(&kizuki(d, &["notices", "reject", &oid, "--reason", "customer has no language on file"]));
+    ok(&kizuki(
+        d,
+        &[
+            "notices",
+            "reject",
+            &oid,
+            "--reason",
+            "customer has no language on file",
+        ],
+    ));
     let (out, _) = ok(&kizuki(d, &["notices", "explain", &oid]));
     assert!(out.contains("rejected"), "{out}");
     let (_, err) = ok(&kizuki(d, &["send"]));
     assert!(err.contains("1 sent"), "{err}");
     // Explain an ordinary notice: why it was made.
-    let (out, _) = ok(&kizuki(d, &["notices", "list", "--status", "sent", "--json"]));
+    let (out, _) = ok(&kizuki(
+        d,
+        &["notices", "list", "--status", "sent", "--json"],
+    ));
     let sent = json_lines(&out);
     let sid = sent[0]["id"].as_i64().unwrap().to_string();
     let (out, _) = ok(&kizuki(d, &["notices", "explain", &sid]));
@@ -251,7 +343,10 @@ fn routed_events_notify_contacts_with_their_attachment() {
     ];
     let text: Vec<String> = routed.iter().map(|v| v.to_string()).collect();
     std::fs::write(d.join("routed.jsonl"), text.join("\n")).unwrap();
-    let (_, err) = ok(&kizuki(d, &["notify", "--events", "routed.jsonl", "--contacts", contacts]));
+    let (_, err) = ok(&kizuki(
+        d,
+        &["notify", "--events", "routed.jsonl", "--contacts", contacts],
+    ));
     assert!(err.contains("2 notice(s) to send (1 en, 1 ja)"), "{err}");
     ok(&kizuki(d, &["send"]));
     let mut names = Vec::new();
@@ -269,6 +364,11 @@ fn routed_events_notify_contacts_with_their_attachment() {
     names.sort();
     assert_eq!(
         names,
-        ["events.csv", "events.xarf.jsonl", "kizuki-notice.json", "kizuki-notice.json"]
+        [
+            "events.csv",
+            "events.xarf.jsonl",
+            "kizuki-notice.json",
+            "kizuki-notice.json"
+        ]
     );
 }

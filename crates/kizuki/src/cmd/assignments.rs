@@ -186,7 +186,10 @@ pub fn import(args: AssignmentsImportArgs, g: &Global) -> Result<ExitCode> {
         (a.start_while_open, "Start of a session already open"),
         (a.missing_stop, "sessions with no Stop (ended by grace)"),
         (a.ended_by_reset, "sessions ended by Accounting-On/Off"),
-        (a.release_without_lease, "releases by a client not holding the lease"),
+        (
+            a.release_without_lease,
+            "releases by a client not holding the lease",
+        ),
         (a.taken_over, "leases taken over early"),
     ] {
         if n > 0 {

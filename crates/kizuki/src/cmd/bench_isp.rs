@@ -127,7 +127,8 @@ pub fn run(args: BenchIspArgs, quiet: bool) -> Result<ExitCode> {
 
     let mut tally: BTreeMap<String, Tally> = BTreeMap::new();
     let mut examples = Vec::new();
-    let file = std::fs::File::open(&out).with_context(|| format!("cannot read {}", out.display()))?;
+    let file =
+        std::fs::File::open(&out).with_context(|| format!("cannot read {}", out.display()))?;
     for line in std::io::BufReader::new(file).lines() {
         let line = line?;
         let v: serde_json::Value =

@@ -126,7 +126,12 @@ async fn run_async(cmd: NoticesCommand, g: &Global, store: &Store) -> Result<Exi
                 );
             }
             store
-                .audit(&actor, "notice.read", &id.to_string(), &serde_json::json!({}))
+                .audit(
+                    &actor,
+                    "notice.read",
+                    &id.to_string(),
+                    &serde_json::json!({}),
+                )
                 .await?;
         }
         NoticesCommand::Explain { id } => {
@@ -176,7 +181,10 @@ async fn run_async(cmd: NoticesCommand, g: &Global, store: &Store) -> Result<Exi
         }
         NoticesCommand::Verify { code: typed } => {
             let Some(c) = code::normalize(&typed) else {
-                println!("not a notice code: it has {} symbols of the code alphabet (20 expected)", typed.chars().filter(char::is_ascii_alphanumeric).count());
+                println!(
+                    "not a notice code: it has {} symbols of the code alphabet (20 expected)",
+                    typed.chars().filter(char::is_ascii_alphanumeric).count()
+                );
                 return Ok(ExitCode::from(2));
             };
             store

@@ -19,7 +19,8 @@ pub fn read_events(paths: &[PathBuf]) -> Result<(Vec<NewEvent>, u64)> {
     let mut out = Vec::new();
     let mut bad = 0u64;
     for path in paths {
-        let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let f =
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
         for (n, line) in std::io::BufReader::new(f).split(b'\n').enumerate() {
             let line = line.with_context(|| format!("cannot read {}", path.display()))?;
             let text = String::from_utf8_lossy(&line);
@@ -123,21 +124,23 @@ pub async fn resolve(
 pub fn notifier(g: &Global) -> Result<Notifier> {
     let n = g.config.notify.clone();
     let from = kizuki_route::report::Sender::from_email(&n.operator, &n.from);
-    Ok(Notifier::new(n)?.with_attachments(Box::new(move |fmt, lines| {
-        let format = kizuki_route::contacts::ReportFormat::parse(fmt)
-            .ok_or_else(|| format!("attachment format {fmt:?}"))?;
-        let mut events = Vec::with_capacity(lines.len());
-        for l in lines {
-            let e = kizuki_event::json::parse_event(l.as_bytes(), None)
-                .map_err(|e| format!("a stored event does not parse: {e}"))?;
-            events.push(e);
-        }
-        Ok(Attached {
-            name: format!("events.{}", format.extension()),
-            mime: format.mime().into(),
-            bytes: kizuki_route::report::attachment(format, &events, &from),
-        })
-    })))
+    Ok(
+        Notifier::new(n)?.with_attachments(Box::new(move |fmt, lines| {
+            let format = kizuki_route::contacts::ReportFormat::parse(fmt)
+                .ok_or_else(|| format!("attachment format {fmt:?}"))?;
+            let mut events = Vec::with_capacity(lines.len());
+            for l in lines {
+                let e = kizuki_event::json::parse_event(l.as_bytes(), None)
+                    .map_err(|e| format!("a stored event does not parse: {e}"))?;
+                events.push(e);
+            }
+            Ok(Attached {
+                name: format!("events.{}", format.extension()),
+                mime: format.mime().into(),
+                bytes: kizuki_route::report::attachment(format, &events, &from),
+            })
+        })),
+    )
 }
 
 fn print_summary(s: &Summary, dry: bool) {
@@ -145,16 +148,28 @@ fn print_summary(s: &Summary, dry: bool) {
     let langs: Vec<String> = s.queued.iter().map(|(l, n)| format!("{n} {l}")).collect();
     eprintln!(
         "kizuki notify{}: {} new event(s), {} seen before; {} notice(s) to send ({}), {} held for review, {} escalation(s), {} follow-up row(s)",
-        if dry { " (dry run, nothing written)" } else { "" },
+        if dry {
+            " (dry run, nothing written)"
+        } else {
+            ""
+        },
         thousands(s.new_events),
         thousands(s.repeated),
         thousands(queued),
-        if langs.is_empty() { "none".into() } else { langs.join(", ") },
+        if langs.is_empty() {
+            "none".into()
+        } else {
+            langs.join(", ")
+        },
         thousands(s.held),
         thousands(s.escalations),
         thousands(s.follow_up),
     );
-    let states: Vec<String> = s.events.iter().map(|(k, n)| format!("{} {k}", thousands(*n))).collect();
+    let states: Vec<String> = s
+        .events
+        .iter()
+        .map(|(k, n)| format!("{} {k}", thousands(*n)))
+        .collect();
     if !states.is_empty() {
         eprintln!("  events: {}", states.join(", "));
     }
@@ -174,7 +189,10 @@ fn write_follow_up(g: &Global, rows: &[kizuki_notify::policy::FollowUp]) -> Resu
         .open(&path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     if new {
-        writeln!(f, "recipient,address,malware,first_notice,last_observed,step")?;
+        writeln!(
+            f,
+            "recipient,address,malware,first_notice,last_observed,step"
+        )?;
     }
     for r in rows {
         writeln!(
@@ -231,7 +249,15 @@ pub fn notify(args: NotifyArgs, g: &Global) -> Result<ExitCode> {
     let rt = super::runtime()?;
     let summary = rt.block_on(async {
         let store = super::open_store(g).await?;
-        let s = notify_run(g, &store, events, args.contacts.as_deref(), now, args.dry_run).await;
+        let s = notify_run(
+            g,
+            &store,
+            events,
+            args.contacts.as_deref(),
+            now,
+            args.dry_run,
+        )
+        .await;
         store.close().await;
         s
     })?;
@@ -265,7 +291,10 @@ pub fn sender_lock(g: &Global) -> Result<std::fs::File> {
     match f.try_lock() {
         Ok(()) => Ok(f),
         Err(std::fs::TryLockError::WouldBlock) => {
-            bail!("another `kizuki send` is running on {}", g.data_dir.display())
+            bail!(
+                "another `kizuki send` is running on {}",
+                g.data_dir.display()
+            )
         }
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
@@ -299,13 +328,21 @@ pub fn send(args: SendArgs, g: &Global) -> Result<ExitCode> {
             .find(|(s, _)| s == "queued")
             .map_or(0, |(_, n)| *n);
         eprintln!(
-            "kizuki send: {} sent, {} to retry, {} failed, {} resent after an interrupted attempt, in {:.2} s via {:?}; {} waiting",
+            "kizuki send: {} sent, {} to retry, {} failed, {} resent after an interrupted attempt, in {:.2} s via {}; {} waiting",
             thousands(r.sent),
             thousands(r.retried),
             thousands(r.failed),
             thousands(r.interrupted),
             start.elapsed().as_secs_f64(),
-            transport(g)?,
+            match &g.config.notify.smtp {
+                Some(c) => format!(
+                    "SMTP {}:{}",
+                    c.host,
+                    c.port
+                        .map_or_else(|| "default port".into(), |p| p.to_string())
+                ),
+                None => format!("Maildir {}", g.data_dir.join("outbox").display()),
+            },
             queued
         );
     }
@@ -328,8 +365,14 @@ fn message_files(paths: &[PathBuf]) -> Vec<PathBuf> {
                 vec![p.clone()]
             };
             for d in subs {
-                let Ok(rd) = std::fs::read_dir(&d) else { continue };
-                let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                let mut files: Vec<PathBuf> = rd
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect();
                 files.sort();
                 out.extend(files);
             }
