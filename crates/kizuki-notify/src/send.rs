@@ -17,25 +17,34 @@ use crate::config::{self, SmtpConfig, Tls};
 use crate::error::NotifyError;
 use kizuki_store::{OutboxRow, Store, now_micros};
 use lettre::address::Envelope;
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls as LTls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// An SMTP server and how to talk to it.
+#[derive(Clone)]
+pub struct SmtpTarget {
+    host: String,
+    port: u16,
+    tls: Tls,
+    tls_parameters: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+}
+
 /// Where messages go.
 #[derive(Clone)]
 pub enum Transport {
-    /// An SMTP server, with a pool of reused connections.
+    /// An SMTP server: each worker keeps one connection open and reuses it
+    /// for message after message.
     Smtp {
-        /// The transport.
-        smtp: AsyncSmtpTransport<Tokio1Executor>,
-        /// Where it goes, for messages.
-        server: String,
-        /// Messages in flight at once.
+        /// The server.
+        target: SmtpTarget,
+        /// Messages in flight at once (one connection each).
         concurrency: usize,
     },
     /// A Maildir (`new/` gets one `.eml` file per message).
@@ -45,7 +54,7 @@ pub enum Transport {
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Transport::Smtp { server, .. } => write!(f, "SMTP {server}"),
+            Transport::Smtp { target, .. } => write!(f, "SMTP {}:{}", target.host, target.port),
             Transport::Maildir(p) => write!(f, "Maildir {}", p.display()),
         }
     }
@@ -59,9 +68,9 @@ impl Transport {
             Tls::Implicit => 465,
             _ => 25,
         });
-        let mut b =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(c.host.clone()).port(port);
-        if c.tls != Tls::None {
+        let tls_parameters = if c.tls == Tls::None {
+            None
+        } else {
             let mut p = TlsParameters::builder(c.host.clone());
             if let Some(ca) = &c.ca_file {
                 let pem = std::fs::read(ca).map_err(|source| NotifyError::Io {
@@ -72,34 +81,80 @@ impl Transport {
                     .map_err(|e| cfg(format!("ca_file {}: {e}", ca.display())))?;
                 p = p.add_root_certificate(cert);
             }
-            let p = p.build().map_err(|e| cfg(e.to_string()))?;
-            b = b.tls(match c.tls {
-                Tls::Implicit => LTls::Wrapper(p),
-                _ => LTls::Required(p),
-            });
-        }
-        if let Some(user) = &c.username {
-            let var = c.password_env.as_deref().ok_or_else(|| {
-                cfg(
-                    "username is set but password_env (the variable holding the password) is not"
-                        .into(),
-                )
-            })?;
-            let password = std::env::var(var)
-                .map_err(|_| cfg(format!("the environment variable {var} is not set")))?;
-            b = b.credentials(Credentials::new(user.clone(), password));
-        }
-        let concurrency = c.concurrency.max(1);
-        b = b
-            .timeout(Some(Duration::from_secs(c.timeout_secs.max(1))))
-            .pool_config(PoolConfig::new().max_size(u32::try_from(concurrency).unwrap_or(4)));
+            Some(p.build().map_err(|e| cfg(e.to_string()))?)
+        };
+        let credentials = match &c.username {
+            Some(user) => {
+                let var = c.password_env.as_deref().ok_or_else(|| {
+                    cfg("username is set but password_env (the variable holding the password) is not".into())
+                })?;
+                let password = std::env::var(var)
+                    .map_err(|_| cfg(format!("the environment variable {var} is not set")))?;
+                Some(Credentials::new(user.clone(), password))
+            }
+            None => None,
+        };
         Ok(Transport::Smtp {
-            smtp: b.build(),
-            server: format!("{}:{port}", c.host),
-            concurrency,
+            target: SmtpTarget {
+                host: c.host.clone(),
+                port,
+                tls: c.tls,
+                tls_parameters,
+                credentials,
+                timeout: Duration::from_secs(c.timeout_secs.max(1)),
+            },
+            concurrency: c.concurrency.max(1),
         })
     }
 }
+
+/// Opens a connection: TCP with Nagle off (the final `.` of DATA goes out
+/// at once instead of waiting for the server's delayed ACK), then TLS as
+/// configured, then AUTH.
+async fn connect(t: &SmtpTarget) -> Result<AsyncSmtpConnection, Outcome> {
+    let hello = ClientId::default();
+    let lettre_err = |e: lettre::transport::smtp::Error| {
+        if e.is_permanent() {
+            Outcome::Fail(e.to_string())
+        } else {
+            Outcome::Retry(format!("cannot connect to {}:{}: {e}", t.host, t.port))
+        }
+    };
+    let mut conn = if t.tls == Tls::Implicit {
+        AsyncSmtpConnection::connect_tokio1(
+            (t.host.as_str(), t.port),
+            Some(t.timeout),
+            &hello,
+            t.tls_parameters.clone(),
+            None,
+        )
+        .await
+        .map_err(lettre_err)?
+    } else {
+        let tcp = tokio::time::timeout(
+            t.timeout,
+            tokio::net::TcpStream::connect((t.host.as_str(), t.port)),
+        )
+        .await
+        .map_err(|_| Outcome::Retry(format!("cannot connect to {}:{}: timed out", t.host, t.port)))?
+        .map_err(|e| Outcome::Retry(format!("cannot connect to {}:{}: {e}", t.host, t.port)))?;
+        let _ = tcp.set_nodelay(true);
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
+            .await
+            .map_err(lettre_err)?;
+        if let (Tls::Starttls, Some(p)) = (t.tls, &t.tls_parameters) {
+            conn.starttls(p.clone(), &hello).await.map_err(lettre_err)?;
+        }
+        conn
+    };
+    if let Some(c) = &t.credentials {
+        conn.auth(&[Mechanism::Plain, Mechanism::Login], c)
+            .await
+            .map_err(lettre_err)?;
+    }
+    Ok(conn)
+}
+
 
 /// Retry timing.
 #[derive(Clone, Copy, Debug)]
@@ -152,9 +207,9 @@ enum Outcome {
     Fail(String),
 }
 
-async fn deliver(t: &Transport, row: &OutboxRow) -> Outcome {
+async fn deliver(t: &Transport, conn: &mut Option<AsyncSmtpConnection>, row: &OutboxRow) -> Outcome {
     match t {
-        Transport::Smtp { smtp, .. } => {
+        Transport::Smtp { target, .. } => {
             let from = row.envelope_from.parse().ok();
             let to: Vec<_> = row
                 .rcpt
@@ -168,14 +223,46 @@ async fn deliver(t: &Transport, row: &OutboxRow) -> Outcome {
                 Ok(e) => e,
                 Err(e) => return Outcome::Fail(format!("envelope: {e}")),
             };
-            match smtp.send_raw(&env, row.message.as_bytes()).await {
+            if conn.as_ref().is_some_and(AsyncSmtpConnection::has_broken) {
+                *conn = None;
+            }
+            if conn.is_none() {
+                match connect(target).await {
+                    Ok(c) => *conn = Some(c),
+                    Err(o) => return o,
+                }
+            }
+            let Some(c) = conn.as_mut() else {
+                return Outcome::Retry("no connection".into());
+            };
+            // Generous for a large message, but bounded: a server that stops
+            // answering cannot hold a worker for ever.
+            let limit = target.timeout * 4;
+            let r = match tokio::time::timeout(limit, c.send(&env, row.message.as_bytes())).await {
+                Ok(r) => r,
+                Err(_) => {
+                    *conn = None;
+                    return Outcome::Retry(format!("no reply within {} s", limit.as_secs()));
+                }
+            };
+            match r {
                 Ok(r) => Outcome::Sent(format!(
                     "{} {}",
                     r.code(),
                     r.message().collect::<Vec<_>>().join(" ")
                 )),
-                Err(e) if e.is_permanent() => Outcome::Fail(e.to_string()),
-                Err(e) => Outcome::Retry(e.to_string()),
+                Err(e) => {
+                    // After any failure, start the next message on a fresh
+                    // connection: the old one may be mid-transaction.
+                    if let Some(mut c) = conn.take() {
+                        c.abort().await;
+                    }
+                    if e.is_permanent() {
+                        Outcome::Fail(e.to_string())
+                    } else {
+                        Outcome::Retry(e.to_string())
+                    }
+                }
             }
         }
         Transport::Maildir(dir) => match maildir_put(dir, row) {
@@ -309,12 +396,27 @@ async fn worker(
     backoff: Backoff,
     report: &Counters,
 ) -> Result<(), NotifyError> {
+    let mut conn = None;
+    let r = work(store, transport, backoff, report, &mut conn).await;
+    if let Some(mut c) = conn {
+        let _ = c.quit().await;
+    }
+    r
+}
+
+async fn work(
+    store: &Store,
+    transport: &Transport,
+    backoff: Backoff,
+    report: &Counters,
+    conn: &mut Option<AsyncSmtpConnection>,
+) -> Result<(), NotifyError> {
     loop {
         let now = now_micros();
         let Some(row) = store.outbox_claim(now, 1).await?.pop() else {
             return Ok(());
         };
-        match deliver(transport, &row).await {
+        match deliver(transport, conn, &row).await {
             Outcome::Sent(reply) => {
                 store.outbox_sent(&row, &reply).await?;
                 report.sent.fetch_add(1, Ordering::Relaxed);

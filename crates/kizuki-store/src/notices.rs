@@ -629,6 +629,14 @@ impl Store {
         )
         .await?;
 
+        // New events go in with their final state; only earlier ones are
+        // updated.
+        let decided: HashMap<i64, (&str, Option<i64>)> = plan
+            .event_states
+            .iter()
+            .map(|(id, st, n)| (*id, (st.as_str(), *n)))
+            .collect();
+        let new_ids: HashSet<i64> = plan.new_events.iter().map(|(id, _)| *id).collect();
         let cands: Vec<String> = plan
             .new_events
             .iter()
@@ -650,8 +658,8 @@ impl Store {
                     V::T(c),
                     V::T(&e.body),
                     V::I(now),
-                    V::T("pending"),
-                    V::OI(None),
+                    V::T(decided.get(id).map_or("pending", |d| d.0)),
+                    V::OI(decided.get(id).and_then(|d| d.1)),
                 ]
             })
             .collect();
@@ -669,7 +677,7 @@ impl Store {
             });
         }
         insert_notices(&mut tx, &plan.notices, now).await?;
-        for (id, state, notice) in &plan.event_states {
+        for (id, state, notice) in plan.event_states.iter().filter(|e| !new_ids.contains(&e.0)) {
             sqlx::query("UPDATE events SET state = $1, notice_id = $2 WHERE id = $3")
                 .bind(state)
                 .bind(*notice)

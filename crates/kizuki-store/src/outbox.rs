@@ -162,29 +162,33 @@ impl Store {
     /// attempt, committed before this returns.
     pub async fn outbox_claim(&self, now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {COLS} FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
-             ORDER BY next_attempt_at, notice_id LIMIT $2"
-        ))
+        // Ids first, along the (state, next_attempt_at) index: the messages
+        // themselves are read only for the rows claimed.
+        let ids = sqlx::query(
+            "SELECT notice_id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at LIMIT $2",
+        )
         .bind(now)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let mut row = row_from(r)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for r in &ids {
+            let id: i64 = r.try_get(0)?;
             let done = sqlx::query(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = $1 \
                  WHERE notice_id = $2 AND state = 'queued'",
             )
             .bind(now_micros())
-            .bind(row.notice_id)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                row.state = "sending".into();
-                row.attempts += 1;
-                out.push(row);
+                let row = sqlx::query(&format!("SELECT {COLS} FROM outbox WHERE notice_id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                out.push(row_from(&row)?);
             }
         }
         tx.commit().await?;

@@ -556,6 +556,9 @@ pub enum BenchCommand {
     /// A generated ISP through subscribers import, assignments import and
     /// attribute, timed, with every answer checked against the ground truth.
     Isp(BenchIspArgs),
+    /// Notices decided and rendered per second, and messages delivered per
+    /// second to a local SMTP server.
+    Notify(BenchNotifyArgs),
 }
 
 /// `kizuki bench attribution`.
@@ -693,4 +696,28 @@ pub struct BenchIspArgs {
     /// temporary directory); the data directory inside it is emptied first.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+/// `kizuki bench notify`.
+#[derive(Debug, Args)]
+pub struct BenchNotifyArgs {
+    /// Events to notify.
+    #[arg(long, default_value_t = 100_000)]
+    pub events: u64,
+
+    /// Recipients they belong to (default: a quarter of the events).
+    #[arg(long)]
+    pub recipients: Option<u64>,
+
+    /// Messages to deliver (0: skip delivery).
+    #[arg(long, default_value_t = 5_000)]
+    pub messages: u64,
+
+    /// The SMTP server, HOST:PORT (default: smtp-sink on a free port).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub smtp: Option<String>,
+
+    /// Connections at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
 }

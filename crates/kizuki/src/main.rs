@@ -110,6 +110,9 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             cmd::bench_attribution::run(a).map(|()| ExitCode::SUCCESS)
         }
         cli::Command::Bench(cli::BenchCommand::Isp(a)) => cmd::bench_isp::run(a, g.quiet),
+        cli::Command::Bench(cli::BenchCommand::Notify(a)) => {
+            cmd::bench_notify::run(a).map(|()| ExitCode::SUCCESS)
+        }
         cli::Command::Route(a) => cmd::route::run(a, &g),
         cli::Command::Report(a) => cmd::report::run(a, &g),
         cli::Command::Stats(a) => cmd::stats::run(a).map(|()| ExitCode::SUCCESS),

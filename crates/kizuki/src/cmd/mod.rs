@@ -6,6 +6,7 @@ pub mod attribute;
 pub mod bench;
 pub mod bench_attribution;
 pub mod bench_isp;
+pub mod bench_notify;
 pub mod demo;
 pub mod ingest;
 pub mod notices;
