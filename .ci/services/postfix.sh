@@ -49,6 +49,28 @@ postconf -e \
     "smtpd_forbid_bare_newline=yes" \
     "smtpd_forbid_bare_newline_exclusions=" \
     "maillog_file=/var/log/postfix.log"
+# TLS: a private CA and a certificate for 127.0.0.1, for STARTTLS on 25
+# and implicit TLS on 465. The tests trust the CA file printed below.
+tls=/etc/postfix/kizuki-tls
+if [ ! -f "$tls/server.pem" ]; then
+    command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl >/dev/null
+    mkdir -p "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kizuki test CA" \
+        -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$tls/ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 3650 -extfile "$tls/ext" -out "$tls/server.pem" 2>/dev/null
+    chmod 600 "$tls/server.key" "$tls/ca.key"
+fi
+postconf -e \
+    "smtpd_tls_cert_file=$tls/server.pem" \
+    "smtpd_tls_key_file=$tls/server.key" \
+    "smtpd_tls_security_level=may" \
+    "smtpd_tls_received_header=yes"
+postconf -M "127.0.0.1:465/inet=127.0.0.1:465 inet n - y - - smtpd"
+postconf -P "127.0.0.1:465/inet/smtpd_tls_wrappermode=yes"
 postfix check
 if postfix status >/dev/null 2>&1; then
     postfix reload >/dev/null 2>&1
@@ -60,6 +82,8 @@ for _ in $(seq 1 50); do
     if (exec 3<>/dev/tcp/127.0.0.1/25) 2>/dev/null; then
         echo "KIZUKI_TEST_SMTP=127.0.0.1:25"
         echo "KIZUKI_TEST_MAILDIR=$maildir/inbox"
+        echo "KIZUKI_TEST_SMTPS=127.0.0.1:465"
+        echo "KIZUKI_TEST_SMTP_CA=$tls/ca.pem"
         exit 0
     fi
     sleep 0.2

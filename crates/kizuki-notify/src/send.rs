@@ -136,7 +136,12 @@ async fn connect(t: &SmtpTarget) -> Result<AsyncSmtpConnection, Outcome> {
             tokio::net::TcpStream::connect((t.host.as_str(), t.port)),
         )
         .await
-        .map_err(|_| Outcome::Retry(format!("cannot connect to {}:{}: timed out", t.host, t.port)))?
+        .map_err(|_| {
+            Outcome::Retry(format!(
+                "cannot connect to {}:{}: timed out",
+                t.host, t.port
+            ))
+        })?
         .map_err(|e| Outcome::Retry(format!("cannot connect to {}:{}: {e}", t.host, t.port)))?;
         let _ = tcp.set_nodelay(true);
         let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
@@ -154,7 +159,6 @@ async fn connect(t: &SmtpTarget) -> Result<AsyncSmtpConnection, Outcome> {
     }
     Ok(conn)
 }
-
 
 /// Retry timing.
 #[derive(Clone, Copy, Debug)]
@@ -207,7 +211,11 @@ enum Outcome {
     Fail(String),
 }
 
-async fn deliver(t: &Transport, conn: &mut Option<AsyncSmtpConnection>, row: &OutboxRow) -> Outcome {
+async fn deliver(
+    t: &Transport,
+    conn: &mut Option<AsyncSmtpConnection>,
+    row: &OutboxRow,
+) -> Outcome {
     match t {
         Transport::Smtp { target, .. } => {
             let from = row.envelope_from.parse().ok();

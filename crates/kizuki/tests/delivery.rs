@@ -221,6 +221,67 @@ fn the_test_mta_receives_every_notice_once_with_its_message_id() {
     }
 }
 
+/// Waits until every notice's message is in the Maildir; returns the
+/// messages.
+fn arrived(d: &Path, maildir: &Path) -> Vec<String> {
+    let ids: Vec<String> = notices_json(d)
+        .iter()
+        .map(|n| format!("<{}>", n["message_id"].as_str().unwrap()))
+        .collect();
+    let t = Instant::now();
+    loop {
+        let mut found = Vec::new();
+        for e in std::fs::read_dir(maildir.join("new")).unwrap().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            if ids
+                .iter()
+                .any(|i| text.contains(&format!("Message-ID: {i}")))
+            {
+                found.push(text);
+            }
+        }
+        if found.len() >= ids.len() {
+            return found;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "not all delivered");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn starttls_and_implicit_tls_reach_the_test_mta_with_a_verified_certificate() {
+    let (Ok(maildir), Ok(ca), Ok(smtps)) = (
+        std::env::var("KIZUKI_TEST_MAILDIR"),
+        std::env::var("KIZUKI_TEST_SMTP_CA"),
+        std::env::var("KIZUKI_TEST_SMTPS"),
+    ) else {
+        have("the test MTA with TLS (KIZUKI_TEST_SMTPS)", false);
+        return;
+    };
+    let smtp = std::env::var("KIZUKI_TEST_SMTP").unwrap_or_else(|_| "127.0.0.1:25".into());
+    for (addr, mode) in [(smtp.as_str(), "starttls"), (smtps.as_str(), "implicit")] {
+        let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        world(
+            d,
+            2,
+            &smtp_section(port, &format!("tls = \"{mode}\"\nca_file = \"{ca}\"\n")),
+        );
+        let err = ok(&kizuki(d, &["send", "--wait"]));
+        assert!(err.contains("2 sent"), "{mode}: {err}");
+        for m in arrived(d, Path::new(&maildir)) {
+            assert!(m.contains("using TLS"), "{mode}: no TLS in Received:\n{m}");
+        }
+        // Without the CA, the certificate is refused and nothing is sent.
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        world(d, 1, &smtp_section(port, &format!("tls = \"{mode}\"\n")));
+        let err = ok(&kizuki(d, &["send"]));
+        assert!(err.contains("0 sent, 1 to retry"), "{mode}: {err}");
+    }
+}
+
 #[test]
 fn faults_are_retried_or_failed_as_their_replies_say() {
     if !have("smtp-sink (postfix)", Path::new(SINK).exists()) {

@@ -80,7 +80,9 @@ fn start_sink() -> Result<(SinkProcess, u16)> {
     if !std::path::Path::new(sink).exists() {
         bail!("no --smtp given and {sink} is not installed (apt-get install postfix)");
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut c = Command::new(sink);
     if is_root() {
         c.args(["-u", "nobody"]);
