@@ -285,4 +285,10 @@ fn demo_runs_on_built_in_data() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("Emotet:"), "{out}");
     assert!(dir.path().join("data/demo/events.jsonl").exists());
+    // The demo ends with notices in Japanese and English in the outbox.
+    assert!(out.contains("7. Send"), "{out}");
+    assert!(out.contains("   ja: 【"), "{out}");
+    assert!(out.contains("   en: Emotet infection"), "{out}");
+    let outbox = dir.path().join("data/demo/isp/data/outbox/new");
+    assert!(std::fs::read_dir(outbox).unwrap().count() > 10);
 }

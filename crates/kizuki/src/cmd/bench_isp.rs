@@ -74,44 +74,7 @@ pub fn run(args: BenchIspArgs, quiet: bool) -> Result<ExitCode> {
     crate::cmd::subscribers::import(&isp.join("subscribers.csv"), &g)?;
     rows.push(("subscribers import".into(), t.elapsed().as_secs_f64(), 0));
 
-    let empty = Vec::new();
-    let imports = manifest["imports"].as_array().unwrap_or(&empty);
-    for imp in imports {
-        let format = imp["format"].as_str().unwrap_or_default().to_owned();
-        let files: Vec<PathBuf> = imp["files"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .filter_map(|f| f.as_str().map(|f| isp.join(f)))
-            .collect();
-        let bytes = files
-            .iter()
-            .filter_map(|f| std::fs::metadata(f).ok())
-            .map(|m| m.len())
-            .sum();
-        let t = Instant::now();
-        let code = crate::cmd::assignments::import(
-            AssignmentsImportArgs {
-                format: format.clone(),
-                files,
-                tz: imp["tz"].as_str().map(str::to_owned),
-                year: imp["year"].as_i64().and_then(|y| i16::try_from(y).ok()),
-                radius_key: None,
-                grace: None,
-                rejects: None,
-                threads: args.threads,
-            },
-            &g,
-        )?;
-        if code != ExitCode::SUCCESS {
-            anyhow::bail!("assignments import --format {format} failed");
-        }
-        rows.push((
-            format!("assignments import {format}"),
-            t.elapsed().as_secs_f64(),
-            bytes,
-        ));
-    }
+    rows.extend(import_manifest(&isp, &manifest, &g, args.threads)?);
 
     let out = dir.join("attributed.jsonl");
     let t = Instant::now();
@@ -189,4 +152,55 @@ pub fn run(args: BenchIspArgs, quiet: bool) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Imports every log a generated ISP's manifest lists, as `assignments
+/// import` would; returns (step, seconds, bytes) per import.
+pub fn import_manifest(
+    isp: &std::path::Path,
+    manifest: &serde_json::Value,
+    g: &Global,
+    threads: Option<usize>,
+) -> Result<Vec<(String, f64, u64)>> {
+    let mut rows = Vec::new();
+    let empty = Vec::new();
+    let imports = manifest["imports"].as_array().unwrap_or(&empty);
+    for imp in imports {
+        let format = imp["format"].as_str().unwrap_or_default().to_owned();
+        let files: Vec<PathBuf> = imp["files"]
+            .as_array()
+            .unwrap_or(&empty)
+            .iter()
+            .filter_map(|f| f.as_str().map(|f| isp.join(f)))
+            .collect();
+        let bytes = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum();
+        let t = Instant::now();
+        let code = crate::cmd::assignments::import(
+            AssignmentsImportArgs {
+                format: format.clone(),
+                files,
+                tz: imp["tz"].as_str().map(str::to_owned),
+                year: imp["year"].as_i64().and_then(|y| i16::try_from(y).ok()),
+                radius_key: None,
+                grace: None,
+                rejects: None,
+                threads,
+            },
+            &g,
+        )?;
+        if code != ExitCode::SUCCESS {
+            anyhow::bail!("assignments import --format {format} failed");
+        }
+        rows.push((
+            format!("assignments import {format}"),
+            t.elapsed().as_secs_f64(),
+            bytes,
+        ));
+    }
+
+    Ok(rows)
 }

@@ -244,6 +244,138 @@ pub fn run(args: DemoArgs, g: &Global) -> Result<()> {
         println!("   {line}");
     }
     println!("   table: {}; chart: {}", table.display(), chart.display());
+
+    isp_steps(&dir)
+}
+
+/// Steps 5 to 7: an ISP finds its subscribers and tells them.
+fn isp_steps(dir: &Path) -> Result<()> {
+    println!();
+    println!("5. Attribute: the ISP finds who held each address (and port) at that time");
+    let isp = dir.join("isp");
+    let _ = std::fs::remove_dir_all(&isp);
+    let quiet = Global {
+        data_dir: isp.join("data"),
+        config: crate::config::Config::default(),
+        quiet: true,
+    };
+    super::synth::isp(
+        crate::cli::GenIspArgs {
+            subscribers: 400,
+            days: 2,
+            cgnat_share: 0.3,
+            seed: 21,
+            start: "2021-02-22".into(),
+            observations: 300,
+            out_dir: isp.join("logs"),
+        },
+        &quiet,
+    )?;
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(
+        isp.join("logs/manifest.json"),
+    )?)?;
+    let mut config = crate::config::Config::load(Some(&isp.join("logs/kizuki.toml")))?;
+    config.notify.operator = "Demo ISP East".into();
+    config.notify.from = "abuse@east.isp.example.jp".into();
+    config.notify.contact = "abuse@east.isp.example.jp, 0120-000-000".into();
+    config.notify.text.insert(
+        "ja".into(),
+        kizuki_notify::config::OperatorText {
+            operator: Some("デモISP東".into()),
+            contact: Some("abuse@east.isp.example.jp、0120-000-000 (平日 9時～18時)".into()),
+            verify_hint: Some("当社ホームページの「通知の確認」からお進みください".into()),
+        },
+    );
+    let ig = Global {
+        data_dir: isp.join("data"),
+        config,
+        quiet: true,
+    };
+    super::subscribers::import(&isp.join("logs/subscribers.csv"), &ig)?;
+    let imports = super::bench_isp::import_manifest(&isp.join("logs"), &manifest, &ig, None)?;
+    println!(
+        "   400 subscribers; RADIUS, Kea, CGNAT port blocks and a deterministic NAT ({} log sets) indexed in {}",
+        imports.len(),
+        isp.join("data").display()
+    );
+    let attributed = isp.join("attributed.jsonl");
+    super::attribute::run(
+        crate::cli::AttributeArgs {
+            events: vec![isp.join("logs/observations.jsonl")],
+            out: attributed.clone(),
+            tolerance: None,
+        },
+        &ig,
+    )?;
+    let mut by: std::collections::BTreeMap<String, u64> = Default::default();
+    for line in std::fs::read_to_string(&attributed)?.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        *by.entry(v["extra.attribution.status"].as_str().unwrap_or("?").to_owned())
+            .or_default() += 1;
+    }
+    let parts: Vec<String> = by.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!("   300 reports attributed: {}", parts.join(", "));
+
+    println!();
+    println!("6. Notify: one notice per subscriber, in their language; shared addresses wait for review");
+    let rt = super::runtime()?;
+    let (events, _) = super::notify::read_events(std::slice::from_ref(&attributed))?;
+    let summary = rt.block_on(async {
+        let store = super::open_store(&ig).await?;
+        let s = super::notify::notify_run(
+            &ig,
+            &store,
+            events,
+            None,
+            kizuki_store::now_micros(),
+            false,
+        )
+        .await;
+        store.close().await;
+        s
+    })?;
+    let langs: Vec<String> = summary.queued.iter().map(|(l, n)| format!("{n} in {l}")).collect();
+    println!(
+        "   {} notice(s) to send ({}), {} held for review",
+        summary.queued.values().sum::<u64>(),
+        langs.join(", "),
+        summary.held
+    );
+
+    println!();
+    println!("7. Send: no SMTP server is configured, so the outbox goes to a Maildir");
+    let report = rt.block_on(async {
+        let store = super::open_store(&ig).await?;
+        let r = super::notify::send_run(&ig, &store, false).await;
+        store.close().await;
+        r
+    })?;
+    let outbox = isp.join("data/outbox/new");
+    println!("   {} message(s) in {}", report.sent, outbox.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&outbox)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let mut shown = std::collections::BTreeSet::new();
+    for f in files {
+        let raw = std::fs::read(&f)?;
+        let Some(m) = mail_parser::MessageParser::default().parse(&raw) else {
+            continue;
+        };
+        let subject = m.subject().unwrap_or_default().to_owned();
+        let lang = if subject.chars().any(|c| c > '\u{3000}') { "ja" } else { "en" };
+        if shown.insert(lang) {
+            println!("   {lang}: {subject}");
+            println!("       {}", f.display());
+        }
+        if shown.len() == 2 {
+            break;
+        }
+    }
+    println!(
+        "   review what is held: kizuki --data-dir {} notices review",
+        isp.join("data").display()
+    );
     Ok(())
 }
 
