@@ -73,8 +73,28 @@ pub enum Command {
     /// Delivery status notifications (bounces).
     #[command(subcommand)]
     Bounces(BouncesCommand),
+    /// Run the chain kizuki.toml describes: ingest, route or attribute,
+    /// notify, send.
+    Run(RunArgs),
+    /// Write a commented example kizuki.toml.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "kizuki.toml")]
+        out: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the whole chain on built-in sample data.
     Demo(DemoArgs),
+}
+
+/// `kizuki run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Decide notices but write and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `kizuki notify`.

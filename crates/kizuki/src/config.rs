@@ -28,6 +28,41 @@ pub struct Config {
     /// Notices: policy, sender, SMTP.
     #[serde(default)]
     pub notify: kizuki_notify::NotifyConfig,
+    /// What `kizuki run` does.
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// `[run]`: the chain `kizuki run` performs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Feed files to ingest, each with its format.
+    #[serde(default)]
+    pub input: Vec<RunInput>,
+    /// Route with this contacts directory (a coordinator).
+    pub contacts: Option<PathBuf>,
+    /// IP → ASN tables for routing.
+    #[serde(default)]
+    pub asn_tables: Vec<PathBuf>,
+    /// Attribute against the assignment index (an ISP).
+    #[serde(default)]
+    pub attribute: bool,
+    /// Deliver the notices at the end (default true).
+    pub send: Option<bool>,
+}
+
+/// `[[run.input]]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// Files (no glob expansion: list them, or a directory for all its
+    /// files).
+    pub files: Vec<PathBuf>,
+    /// The format, as `ingest --format` takes it (default: detected).
+    pub format: Option<String>,
+    /// The zone of times without one.
+    pub tz: Option<String>,
 }
 
 /// `[store]`.

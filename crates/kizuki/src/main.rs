@@ -134,6 +134,8 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Bounces(cli::BouncesCommand::Import { paths }) => {
             cmd::notify::bounces_import(&paths, &g)
         }
+        cli::Command::Run(a) => cmd::run::run(a, &g),
+        cli::Command::Init { out, force } => cmd::run::init(&out, force),
         cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
     }
 }

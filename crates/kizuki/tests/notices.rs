@@ -372,3 +372,102 @@ fn routed_events_notify_contacts_with_their_attachment() {
         ]
     );
 }
+
+#[test]
+fn the_example_configuration_accepts_every_key_it_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&kizuki(d, &["init", "--out", "kizuki.toml"]));
+    assert!(
+        !kizuki(d, &["init", "--out", "kizuki.toml"])
+            .status
+            .success()
+    );
+    // Uncomment every key and section: the file must still load.
+    let text = std::fs::read_to_string(d.join("kizuki.toml")).unwrap();
+    let mut full = String::new();
+    for line in text.lines() {
+        let t = line.trim_start_matches("# ");
+        let is_key = line.starts_with("# ")
+            && (t.starts_with('[')
+                || t.split_once(" = ").is_some_and(|(k, _)| {
+                    k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-\"".contains(c))
+                }));
+        full.push_str(if is_key { t } else { line });
+        full.push('\n');
+    }
+    assert!(full.contains("\n[notify.smtp]\n"), "{full}");
+    std::fs::write(d.join("full.toml"), &full).unwrap();
+    // A command that loads the whole file but opens no store (the example
+    // names a PostgreSQL server that is not here).
+    let contacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/contacts.toml");
+    let o = Command::new(env!("CARGO_BIN_EXE_kizuki"))
+        .args([
+            "--data-dir",
+            "data",
+            "--config",
+            "full.toml",
+            "contacts",
+            "check",
+            contacts,
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{}\n{full}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn run_chains_ingest_route_notify_and_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let contacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/contacts.toml");
+    std::fs::create_dir_all(d.join("feeds")).unwrap();
+    let lines = [
+        serde_json::json!({"time.source": "2021-02-22T01:00:00+00:00", "source.ip": "192.0.2.9",
+            "malware.name": "emotet", "classification.taxonomy": "malicious-code",
+            "classification.type": "infected-system", "feed.name": "police-list"}),
+        serde_json::json!({"time.source": "2021-02-22T02:00:00+00:00", "source.ip": "198.51.100.20",
+            "malware.name": "emotet", "classification.taxonomy": "malicious-code",
+            "classification.type": "infected-system", "feed.name": "police-list"}),
+    ];
+    let text: Vec<String> = lines.iter().map(|v| v.to_string()).collect();
+    std::fs::write(d.join("feeds/list.jsonl"), text.join("\n") + "\n").unwrap();
+    std::fs::write(
+        d.join("kizuki.toml"),
+        format!(
+            "[notify]\nfrom = \"cert@coordinator.example.jp\"\n\n[run]\ncontacts = \"{contacts}\"\n\n[[run.input]]\nfiles = [\"feeds\"]\nformat = \"intelmq\"\n"
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kizuki"))
+        .args(["--data-dir", "data", "run"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("2 notice(s) made") && err.contains("2 sent"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(d.join("data/outbox/new"))
+            .unwrap()
+            .count(),
+        2
+    );
+    // A second run on the same feeds tells no one again.
+    let o = Command::new(env!("CARGO_BIN_EXE_kizuki"))
+        .args(["--data-dir", "data", "run"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("0 new event(s), 0 notice(s) made"), "{err}");
+}

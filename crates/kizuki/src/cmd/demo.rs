@@ -271,9 +271,8 @@ fn isp_steps(dir: &Path) -> Result<()> {
         },
         &quiet,
     )?;
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(
-        isp.join("logs/manifest.json"),
-    )?)?;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(isp.join("logs/manifest.json"))?)?;
     let mut config = crate::config::Config::load(Some(&isp.join("logs/kizuki.toml")))?;
     config.notify.operator = "Demo ISP East".into();
     config.notify.from = "abuse@east.isp.example.jp".into();
@@ -310,31 +309,36 @@ fn isp_steps(dir: &Path) -> Result<()> {
     let mut by: std::collections::BTreeMap<String, u64> = Default::default();
     for line in std::fs::read_to_string(&attributed)?.lines() {
         let v: serde_json::Value = serde_json::from_str(line)?;
-        *by.entry(v["extra.attribution.status"].as_str().unwrap_or("?").to_owned())
-            .or_default() += 1;
+        *by.entry(
+            v["extra.attribution.status"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned(),
+        )
+        .or_default() += 1;
     }
     let parts: Vec<String> = by.iter().map(|(k, n)| format!("{n} {k}")).collect();
     println!("   300 reports attributed: {}", parts.join(", "));
 
     println!();
-    println!("6. Notify: one notice per subscriber, in their language; shared addresses wait for review");
+    println!(
+        "6. Notify: one notice per subscriber, in their language; shared addresses wait for review"
+    );
     let rt = super::runtime()?;
     let (events, _) = super::notify::read_events(std::slice::from_ref(&attributed))?;
     let summary = rt.block_on(async {
         let store = super::open_store(&ig).await?;
-        let s = super::notify::notify_run(
-            &ig,
-            &store,
-            events,
-            None,
-            kizuki_store::now_micros(),
-            false,
-        )
-        .await;
+        let s =
+            super::notify::notify_run(&ig, &store, events, None, kizuki_store::now_micros(), false)
+                .await;
         store.close().await;
         s
     })?;
-    let langs: Vec<String> = summary.queued.iter().map(|(l, n)| format!("{n} in {l}")).collect();
+    let langs: Vec<String> = summary
+        .queued
+        .iter()
+        .map(|(l, n)| format!("{n} in {l}"))
+        .collect();
     println!(
         "   {} notice(s) to send ({}), {} held for review",
         summary.queued.values().sum::<u64>(),
@@ -363,7 +367,11 @@ fn isp_steps(dir: &Path) -> Result<()> {
             continue;
         };
         let subject = m.subject().unwrap_or_default().to_owned();
-        let lang = if subject.chars().any(|c| c > '\u{3000}') { "ja" } else { "en" };
+        let lang = if subject.chars().any(|c| c > '\u{3000}') {
+            "ja"
+        } else {
+            "en"
+        };
         if shown.insert(lang) {
             println!("   {lang}: {subject}");
             println!("       {}", f.display());

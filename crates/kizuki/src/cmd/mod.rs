@@ -13,6 +13,7 @@ pub mod notices;
 pub mod notify;
 pub mod report;
 pub mod route;
+pub mod run;
 pub mod stats;
 pub mod subscribers;
 pub mod synth;
