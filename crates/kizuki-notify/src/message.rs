@@ -125,3 +125,10 @@ pub fn build(
     }
     String::from_utf8(m.formatted()).map_err(|_| err("the message is not 7-bit text".into()))
 }
+
+/// The DKIM signer for a `[notify.dkim]` section.
+pub fn load_dkim(
+    c: &crate::config::DkimConfig,
+) -> Result<lettre::message::dkim::DkimConfig, NotifyError> {
+    crate::dkim::load(c)
+}

@@ -190,7 +190,7 @@ pub fn import_manifest(
                 rejects: None,
                 threads,
             },
-            &g,
+            g,
         )?;
         if code != ExitCode::SUCCESS {
             anyhow::bail!("assignments import --format {format} failed");
