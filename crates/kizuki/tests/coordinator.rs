@@ -514,7 +514,7 @@ fn the_shipped_examples_load() {
         .filter(|l| !l.contains("schema ="))
         .map(|l| {
             l.strip_prefix("# ")
-                .filter(|r| r.contains(" = "))
+                .filter(|r| r.contains(" = ") || r.starts_with('['))
                 .unwrap_or(l)
         })
         .collect::<Vec<_>>()

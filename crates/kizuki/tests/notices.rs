@@ -374,51 +374,19 @@ fn routed_events_notify_contacts_with_their_attachment() {
 }
 
 #[test]
-fn the_example_configuration_accepts_every_key_it_documents() {
+fn init_writes_the_example_and_keeps_an_existing_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(&kizuki(d, &["init", "--out", "kizuki.toml"]));
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/kizuki.toml");
+    assert_eq!(
+        std::fs::read(d.join("kizuki.toml")).unwrap(),
+        std::fs::read(example).unwrap()
+    );
     assert!(
         !kizuki(d, &["init", "--out", "kizuki.toml"])
             .status
             .success()
-    );
-    // Uncomment every key and section: the file must still load.
-    let text = std::fs::read_to_string(d.join("kizuki.toml")).unwrap();
-    let mut full = String::new();
-    for line in text.lines() {
-        let t = line.trim_start_matches("# ");
-        let is_key = line.starts_with("# ")
-            && (t.starts_with('[')
-                || t.split_once(" = ").is_some_and(|(k, _)| {
-                    k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-\"".contains(c))
-                }));
-        full.push_str(if is_key { t } else { line });
-        full.push('\n');
-    }
-    assert!(full.contains("\n[notify.smtp]\n"), "{full}");
-    std::fs::write(d.join("full.toml"), &full).unwrap();
-    // A command that loads the whole file but opens no store (the example
-    // names a PostgreSQL server that is not here).
-    let contacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/contacts.toml");
-    let o = Command::new(env!("CARGO_BIN_EXE_kizuki"))
-        .args([
-            "--data-dir",
-            "data",
-            "--config",
-            "full.toml",
-            "contacts",
-            "check",
-            contacts,
-        ])
-        .current_dir(d)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{}\n{full}",
-        String::from_utf8_lossy(&o.stderr)
     );
 }
 
