@@ -71,6 +71,57 @@ postconf -e \
     "smtpd_tls_received_header=yes"
 postconf -M "127.0.0.1:465/inet=127.0.0.1:465 inet n - y - - smtpd"
 postconf -P "127.0.0.1:465/inet/smtpd_tls_wrappermode=yes"
+# AUTH: submission on 127.0.0.1:587 (STARTTLS required, then AUTH PLAIN or
+# LOGIN) checked by a private Dovecot instance that only does SASL for
+# postfix, with one user from a password file.
+if ! command -v dovecot >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-core >/dev/null 2>&1 || {
+        apt-get update -q >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-core >/dev/null
+    }
+fi
+sasl=/etc/kizuki-dovecot
+mkdir -p "$sasl"
+echo "kizuki:{PLAIN}kizuki-test-password" > "$sasl/users"
+chown root:dovecot "$sasl/users"
+chmod 640 "$sasl/users"
+cat > "$sasl/dovecot.conf" <<CONF
+protocols =
+base_dir = /run/kizuki-dovecot
+instance_name = kizuki-dovecot
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = /var/log/kizuki-dovecot.log
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $sasl/users
+}
+userdb {
+  driver = static
+  args = uid=vmail gid=vmail home=$maildir
+}
+service auth {
+  unix_listener /var/spool/postfix/private/kizuki-auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+CONF
+if [ -f /run/kizuki-dovecot/master.pid ] && kill -0 "$(cat /run/kizuki-dovecot/master.pid)" 2>/dev/null; then
+    dovecot -c "$sasl/dovecot.conf" reload </dev/null >/dev/null 2>&1
+else
+    # Its own stdio, or whoever reads this script's output waits for ever.
+    dovecot -c "$sasl/dovecot.conf" </dev/null >/dev/null 2>&1
+fi
+postconf -M "127.0.0.1:587/inet=127.0.0.1:587 inet n - y - - smtpd"
+postconf -P "127.0.0.1:587/inet/smtpd_tls_security_level=encrypt" \
+    "127.0.0.1:587/inet/smtpd_sasl_auth_enable=yes" \
+    "127.0.0.1:587/inet/smtpd_sasl_type=dovecot" \
+    "127.0.0.1:587/inet/smtpd_sasl_path=private/kizuki-auth" \
+    "127.0.0.1:587/inet/smtpd_recipient_restrictions=permit_sasl_authenticated,reject" \
+    "127.0.0.1:587/inet/smtpd_client_restrictions=permit_sasl_authenticated,reject"
 postfix check
 if postfix status >/dev/null 2>&1; then
     postfix reload >/dev/null 2>&1
@@ -84,6 +135,9 @@ for _ in $(seq 1 50); do
         echo "KIZUKI_TEST_MAILDIR=$maildir/inbox"
         echo "KIZUKI_TEST_SMTPS=127.0.0.1:465"
         echo "KIZUKI_TEST_SMTP_CA=$tls/ca.pem"
+        echo "KIZUKI_TEST_SUBMISSION=127.0.0.1:587"
+        echo "KIZUKI_TEST_SMTP_USER=kizuki"
+        echo "KIZUKI_TEST_SMTP_PASSWORD=kizuki-test-password"
         exit 0
     fi
     sleep 0.2

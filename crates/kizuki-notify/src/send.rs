@@ -113,12 +113,12 @@ impl Transport {
 /// configured, then AUTH.
 async fn connect(t: &SmtpTarget) -> Result<AsyncSmtpConnection, Outcome> {
     let hello = ClientId::default();
+    // Whatever goes wrong before a message is under way (a refused
+    // connection, TLS, a rejected password, even a 5xx greeting) says
+    // nothing about the recipient: the message waits, to be retried once
+    // the server or the configuration is fixed.
     let lettre_err = |e: lettre::transport::smtp::Error| {
-        if e.is_permanent() {
-            Outcome::Fail(e.to_string())
-        } else {
-            Outcome::Retry(format!("cannot connect to {}:{}: {e}", t.host, t.port))
-        }
+        Outcome::Retry(format!("cannot connect to {}:{}: {e}", t.host, t.port))
     };
     let mut conn = if t.tls == Tls::Implicit {
         AsyncSmtpConnection::connect_tokio1(
@@ -353,13 +353,18 @@ impl Sender {
             Transport::Maildir(_) => 1,
         };
         loop {
+            // One pass takes what is due when it starts: a message that
+            // fails in it waits for the next pass (`wait`) or run.
+            let pass_start = now_micros();
             let mut set = tokio::task::JoinSet::new();
             for _ in 0..workers {
                 let store = self.store.clone();
                 let transport = self.transport.clone();
                 let backoff = self.backoff;
                 let report = Arc::clone(&report);
-                set.spawn(async move { worker(&store, &transport, backoff, &report).await });
+                set.spawn(
+                    async move { worker(&store, &transport, backoff, &report, pass_start).await },
+                );
             }
             while let Some(r) = set.join_next().await {
                 r.map_err(|e| NotifyError::Config(format!("a sender task failed: {e}")))??;
@@ -403,9 +408,10 @@ async fn worker(
     transport: &Transport,
     backoff: Backoff,
     report: &Counters,
+    pass_start: i64,
 ) -> Result<(), NotifyError> {
     let mut conn = None;
-    let r = work(store, transport, backoff, report, &mut conn).await;
+    let r = work(store, transport, backoff, report, pass_start, &mut conn).await;
     if let Some(mut c) = conn {
         let _ = c.quit().await;
     }
@@ -417,11 +423,11 @@ async fn work(
     transport: &Transport,
     backoff: Backoff,
     report: &Counters,
+    pass_start: i64,
     conn: &mut Option<AsyncSmtpConnection>,
 ) -> Result<(), NotifyError> {
     loop {
-        let now = now_micros();
-        let Some(row) = store.outbox_claim(now, 1).await?.pop() else {
+        let Some(row) = store.outbox_claim(pass_start, 1).await?.pop() else {
             return Ok(());
         };
         match deliver(transport, conn, &row).await {

@@ -552,3 +552,55 @@ fn crash_kill_9_at_random_moments_loses_nothing_and_duplicates_only_what_was_in_
         "crash loop: {n} notices, {killed} kills, all delivered, {dup} duplicate(s) (each an interrupted attempt, same Message-ID); last send: {err}"
     );
 }
+
+#[test]
+fn auth_on_the_submission_port_with_the_password_from_the_environment() {
+    let (Ok(maildir), Ok(ca), Ok(sub), Ok(user), Ok(password)) = (
+        std::env::var("KIZUKI_TEST_MAILDIR"),
+        std::env::var("KIZUKI_TEST_SMTP_CA"),
+        std::env::var("KIZUKI_TEST_SUBMISSION"),
+        std::env::var("KIZUKI_TEST_SMTP_USER"),
+        std::env::var("KIZUKI_TEST_SMTP_PASSWORD"),
+    ) else {
+        have("the test MTA with AUTH (KIZUKI_TEST_SUBMISSION)", false);
+        return;
+    };
+    let port: u16 = sub.rsplit(':').next().unwrap().parse().unwrap();
+    let section = |user: &str| {
+        smtp_section(
+            port,
+            &format!(
+                "tls = \"starttls\"\nca_file = \"{ca}\"\nusername = \"{user}\"\npassword_env = \"KIZUKI_TEST_PW\"\n"
+            ),
+        )
+    };
+    let send = |d: &Path, pw: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kizuki"))
+            .args(["--data-dir", "data", "--config", "kizuki.toml", "send"])
+            .current_dir(d)
+            .env("KIZUKI_TEST_PW", pw)
+            .output()
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d, 2, &section(&user));
+    let err = ok(&send(d, &password));
+    assert!(err.contains("2 sent"), "{err}");
+    assert_eq!(arrived(d, Path::new(&maildir)).len(), 2);
+    // A wrong password: the server refuses; nothing is sent, nothing fails,
+    // the message waits for the configuration to be fixed.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    world(d, 1, &section(&user));
+    let o = send(d, "wrong");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("0 sent, 1 to retry, 0 failed"), "{err}");
+    let n = &notices_json(d)[0];
+    let id = n["id"].as_i64().unwrap().to_string();
+    let out = String::from_utf8_lossy(&kizuki(d, &["notices", "explain", &id]).stdout).into_owned();
+    assert!(
+        out.contains("authentication") || out.contains("535"),
+        "{out}"
+    );
+}

@@ -439,3 +439,64 @@ fn run_chains_ingest_route_notify_and_send() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("0 new event(s), 0 notice(s) made"), "{err}");
 }
+
+#[test]
+fn a_bounce_is_attached_to_its_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    ok(&kizuki(d, &["notify", "--events", "attributed.jsonl"]));
+    ok(&kizuki(d, &["send"]));
+    let (out, _) = ok(&kizuki(
+        d,
+        &["notices", "list", "--status", "sent", "--json"],
+    ));
+    let n = &json_lines(&out)[0];
+    let mid = n["message_id"].as_str().unwrap();
+    let dsn = format!(
+        "From: MAILER-DAEMON@mx.example.jp\r\n\
+         To: abuse@isp.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\
+         \r\n\
+         --B\r\n\
+         Content-Type: text/plain\r\n\
+         \r\n\
+         The mail could not be delivered.\r\n\
+         --B\r\n\
+         Content-Type: message/delivery-status\r\n\
+         \r\n\
+         Reporting-MTA: dns; mx.example.jp\r\n\
+         \r\n\
+         Final-Recipient: rfc822; gone@example.jp\r\n\
+         Action: failed\r\n\
+         Status: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown\r\n\
+         \r\n\
+         --B\r\n\
+         Content-Type: text/rfc822-headers\r\n\
+         \r\n\
+         Message-ID: <{mid}>\r\n\
+         Subject: notice\r\n\
+         --B--\r\n"
+    );
+    std::fs::create_dir_all(d.join("bounces/new")).unwrap();
+    std::fs::write(d.join("bounces/new/1.eml"), &dsn).unwrap();
+    std::fs::write(
+        d.join("bounces/new/2.eml"),
+        "Subject: out of office\r\n\r\nI am away.\r\n",
+    )
+    .unwrap();
+    let (_, err) = ok(&kizuki(d, &["bounces", "import", "bounces"]));
+    assert!(err.contains("1 matched to a notice"), "{err}");
+    assert!(err.contains("1 file(s) not a DSN"), "{err}");
+    let (_, err) = ok(&kizuki(d, &["bounces", "import", "bounces"]));
+    assert!(err.contains("1 read before"), "{err}");
+    let id = n["id"].as_i64().unwrap().to_string();
+    let (out, _) = ok(&kizuki(d, &["notices", "explain", &id]));
+    assert!(
+        out.contains("bounced") && out.contains("mailbox unknown"),
+        "{out}"
+    );
+}
