@@ -7,8 +7,8 @@
 //! count overlaps. Addresses are shared out among threads.
 
 use super::layout::{
-    DIR_LEN, DIR_MIN, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC,
-    V4Entry, V6Entry, secs,
+    DIR_LEN, DIR_MIN, FLAG_ADDRS, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header,
+    MAGIC, V4Entry, V6Entry, secs,
 };
 use crate::record::{Holder, Interval, SourceKind, ip_bytes};
 use crate::session::Span;
@@ -206,6 +206,18 @@ pub fn build_entries(
     } else {
         Vec::new()
     };
+    // The address table: distinct addresses, then the first entry of each
+    // (and the end).
+    let mut addrs: Vec<u32> = Vec::new();
+    let mut starts: Vec<u32> = Vec::new();
+    for (i, e) in v4.iter().enumerate() {
+        if addrs.last() != Some(&e.addr) {
+            addrs.push(e.addr);
+            starts.push(i as u32);
+        }
+    }
+    starts.push(v4.len() as u32);
+    flags |= FLAG_ADDRS;
     let header = Header {
         magic: MAGIC,
         kind: u32::from(kind.code()),
@@ -219,7 +231,7 @@ pub fn build_entries(
         overlaps,
         merged_from: intervals,
         flags,
-        _reserved: 0,
+        naddrs: addrs.len() as u64,
     };
     let mut out = Vec::with_capacity(
         HEADER_LEN
@@ -239,6 +251,11 @@ pub fn build_entries(
     out.extend_from_slice(bytemuck::cast_slice(&v6));
     out.extend_from_slice(bytemuck::cast_slice(&offsets));
     out.extend_from_slice(&blob);
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    out.extend_from_slice(bytemuck::cast_slice(&addrs));
+    out.extend_from_slice(bytemuck::cast_slice(&starts));
     let stats = BuildStats {
         intervals,
         entries: (v4.len() + v6.len()) as u64,

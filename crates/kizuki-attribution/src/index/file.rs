@@ -2,8 +2,8 @@
 //! in memory, and searched in place.
 
 use super::layout::{
-    DIR_LEN, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC, V4Entry,
-    V6Entry, secs,
+    DIR_LEN, FLAG_ADDRS, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC,
+    V4Entry, V6Entry, secs,
 };
 use crate::error::AttributionError;
 use crate::record::{Holder, Net, Ports, SourceKind, ip_bytes};
@@ -66,6 +66,8 @@ pub struct IndexFile {
     off6: usize,
     offh: usize,
     offb: usize,
+    /// Where the address table starts.
+    offa: usize,
     /// Distinct prefix lengths among the IPv6 entries, longest first, with
     /// their entry ranges.
     lens6: Vec<(u8, usize, usize)>,
@@ -120,7 +122,13 @@ impl IndexFile {
             (header.nholders as usize + 1) * 4
         };
         let offb = offh + table;
-        if bytes.len() != offb + header.holder_bytes as usize {
+        let offa = (offb + header.holder_bytes as usize).div_ceil(8) * 8;
+        let expected = if header.flags & FLAG_ADDRS != 0 {
+            offa + (2 * header.naddrs as usize + 1) * 4
+        } else {
+            offb + header.holder_bytes as usize
+        };
+        if bytes.len() != expected {
             return Err(bad("size does not match its header"));
         }
         let mut idx = IndexFile {
@@ -131,8 +139,19 @@ impl IndexFile {
             off6,
             offh,
             offb,
+            offa,
             lens6: Vec::new(),
         };
+        if header.flags & FLAG_ADDRS != 0 {
+            let (a, st) = idx.address_table();
+            let sound = st.len() == a.len() + 1
+                && st.last().is_some_and(|&n| n as u64 == header.n4)
+                && st.windows(2).all(|w| w[0] <= w[1])
+                && a.windows(2).all(|w| w[0] < w[1]);
+            if !sound {
+                return Err(bad("its address table is damaged"));
+            }
+        }
         let v6 = idx.v6();
         let mut lens = Vec::new();
         let mut i = 0;
@@ -218,8 +237,25 @@ impl IndexFile {
         }
     }
 
+    /// The distinct addresses and where their entries start.
+    fn address_table(&self) -> (&[u32], &[u32]) {
+        let n = self.header.naddrs as usize;
+        let b = self.map.bytes();
+        (
+            bytemuck::cast_slice(&b[self.offa..self.offa + n * 4]),
+            bytemuck::cast_slice(&b[self.offa + n * 4..self.offa + (2 * n + 1) * 4]),
+        )
+    }
+
     /// The IPv4 entries of one address.
     fn address(&self, a: u32) -> &[V4Entry] {
+        if self.header.flags & FLAG_ADDRS != 0 {
+            let (addrs, starts) = self.address_table();
+            return match addrs.binary_search(&a) {
+                Ok(i) => &self.v4()[starts[i] as usize..starts[i + 1] as usize],
+                Err(_) => &[],
+            };
+        }
         let v = self.v4_candidates(a);
         let first = v.partition_point(|e| e.addr < a);
         let n = v[first..].partition_point(|e| e.addr == a);

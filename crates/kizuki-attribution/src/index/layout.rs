@@ -8,6 +8,7 @@
 //! | IPv6 entries, sorted by prefix length, prefix, start | 40 bytes each |
 //! | holder offsets | (holders + 1) × 4 bytes |
 //! | holders: a kind byte and the key or address | variable |
+//! | address table (8-aligned): each distinct IPv4 address, then where its entries start | (2 × addresses + 1) × 4 bytes |
 //!
 //! When every holder is an inside IPv4 address (a port-block partition),
 //! an entry holds the address itself and there is no holder table.
@@ -35,6 +36,10 @@ pub(crate) const FLAG_INSIDE_V4: u64 = 2;
 /// Header flag: each address's IPv4 entries are in port order (first
 /// port, then start), and `max_end` holds the highest last port so far.
 pub(crate) const FLAG_PORT_ORDER: u64 = 4;
+/// Header flag: the address table is present. A lookup searches the
+/// distinct addresses (a few thousand on a CGNAT pool: they stay in cache)
+/// instead of the entries, which it then touches only for its own address.
+pub(crate) const FLAG_ADDRS: u64 = 8;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Pod, Zeroable)]
@@ -51,7 +56,8 @@ pub(crate) struct Header {
     pub(crate) overlaps: u64,
     pub(crate) merged_from: u64,
     pub(crate) flags: u64,
-    pub(crate) _reserved: u64,
+    /// Distinct IPv4 addresses in the address table.
+    pub(crate) naddrs: u64,
 }
 
 /// An IPv4 interval as stored: 24 bytes.
