@@ -107,13 +107,16 @@ struct Sink {
 
 impl Sink {
     fn start(dump: &Path, opts: &[&str]) -> Sink {
+        Sink::on(dump, opts, free_port())
+    }
+
+    fn on(dump: &Path, opts: &[&str], port: u16) -> Sink {
         std::fs::create_dir_all(dump).unwrap();
         // smtp-sink drops root privileges to `nobody`, who must write here.
         let _ = Command::new("chmod")
             .args(["-R", "a+rwx"])
             .arg(dump.parent().unwrap())
             .status();
-        let port = free_port();
         let mut c = Command::new(SINK);
         c.args(opts);
         c.arg("-d").arg(format!("{}/%Y%m%d%H%M%S.", dump.display()));
@@ -364,35 +367,7 @@ fn faults_are_retried_or_failed_as_their_replies_say() {
 
 fn start_sink_on(dump: &Path, port: u16) -> Sink {
     // The port was just freed; bind it again.
-    std::fs::create_dir_all(dump).unwrap();
-    let _ = Command::new("chmod")
-        .args(["-R", "a+rwx"])
-        .arg(dump.parent().unwrap())
-        .status();
-    let mut c = Command::new(SINK);
-    c.arg("-d").arg(format!("{}/%Y%m%d%H%M%S.", dump.display()));
-    if is_root() {
-        c.args(["-u", "nobody"]);
-    }
-    c.arg(format!("127.0.0.1:{port}")).arg("100");
-    let child = c
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "smtp-sink did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Sink {
-        child,
-        port,
-        dump: dump.to_owned(),
-    }
+    Sink::on(dump, &[], port)
 }
 
 /// A server that takes the first message's DATA halfway and hangs up, then
