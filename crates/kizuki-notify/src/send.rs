@@ -8,10 +8,14 @@
 //! Message-ID, so a message can arrive twice only when it was in flight at
 //! the kill, and the receiver can tell the copies apart.
 //!
+//! Each SMTP worker keeps its own connection open and reuses it for
+//! message after message; `concurrency` workers run at once.
+//!
 //! Failures: a 4xx reply, a dropped connection or a timeout is retried
 //! after a delay that doubles each attempt (`backoff` up to `backoff_max`);
-//! a 5xx reply fails the notice with the server's words. Only one sender
-//! may run per store: the caller holds a lock.
+//! a 5xx reply to the message fails the notice with the server's words.
+//! Failing to connect, start TLS or log in never fails a notice: it waits.
+//! Only one sender may run per store: the caller holds a lock.
 
 use crate::config::{self, SmtpConfig, Tls};
 use crate::error::NotifyError;
