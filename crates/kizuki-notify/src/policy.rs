@@ -423,27 +423,16 @@ impl Policy {
                     }
                 }
             }
-            let Some(r) = recipients.get(r_id) else {
-                let why = format!("recipient {r_id} is not in the directory");
-                let i = held_draft(
-                    &mut d,
-                    &mut held,
-                    Some(r_id.clone()),
-                    vec![r_id.clone()],
-                    why.clone(),
-                );
-                say(&mut d, "held", Some(NoticeRef::Draft(i)), why);
-                continue;
-            };
-            let problem = if self.language_of(r).is_none() {
-                Some(format!(
+            let problem = match recipients.get(r_id) {
+                None => Some(format!("recipient {r_id} is not in the directory")),
+                Some(r) if self.language_of(r).is_none() => Some(format!(
                     "language {:?} of {r_id} is not one notices are written in",
                     r.language
-                ))
-            } else if r.emails.iter().all(|m| m.trim().is_empty()) {
-                Some(format!("{r_id} has no e-mail address"))
-            } else {
-                None
+                )),
+                Some(r) if r.emails.iter().all(|m| m.trim().is_empty()) => {
+                    Some(format!("{r_id} has no e-mail address"))
+                }
+                Some(_) => None,
             };
             if let Some(why) = problem {
                 let i = held_draft(

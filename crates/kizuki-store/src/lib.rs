@@ -20,6 +20,7 @@ pub mod audit;
 mod error;
 pub mod notices;
 pub mod outbox;
+mod review;
 mod rows;
 mod store;
 pub mod subscribers;

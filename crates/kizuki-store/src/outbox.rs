@@ -117,6 +117,27 @@ impl Store {
         Ok(())
     }
 
+    /// Records how one attempt at `row` ended.
+    async fn attempt(
+        conn: &mut sqlx::AnyConnection,
+        row: &OutboxRow,
+        now: i64,
+        outcome: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        Store::delivery(
+            conn,
+            &Delivery {
+                notice_id: row.notice_id,
+                attempt: row.attempts,
+                at: now,
+                outcome: outcome.to_owned(),
+                detail: detail.to_owned(),
+            },
+        )
+        .await
+    }
+
     /// Puts rows a dead sender left in `sending` back in the queue, due
     /// now, and records that their message may have arrived. Call it once
     /// when a sender starts, holding the sender's lock. Returns the notice
@@ -209,17 +230,7 @@ impl Store {
             .bind(row.notice_id)
             .execute(&mut *tx)
             .await?;
-        Store::delivery(
-            &mut tx,
-            &Delivery {
-                notice_id: row.notice_id,
-                attempt: row.attempts,
-                at: now,
-                outcome: "sent".into(),
-                detail: reply.to_owned(),
-            },
-        )
-        .await?;
+        Store::attempt(&mut tx, row, now, "sent", reply).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -243,17 +254,7 @@ impl Store {
         .bind(row.notice_id)
         .execute(&mut *tx)
         .await?;
-        Store::delivery(
-            &mut tx,
-            &Delivery {
-                notice_id: row.notice_id,
-                attempt: row.attempts,
-                at: now,
-                outcome: "retry".into(),
-                detail: error.to_owned(),
-            },
-        )
-        .await?;
+        Store::attempt(&mut tx, row, now, "retry", error).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -274,17 +275,7 @@ impl Store {
             .bind(row.notice_id)
             .execute(&mut *tx)
             .await?;
-        Store::delivery(
-            &mut tx,
-            &Delivery {
-                notice_id: row.notice_id,
-                attempt: row.attempts,
-                at: now,
-                outcome: "failed".into(),
-                detail: error.to_owned(),
-            },
-        )
-        .await?;
+        Store::attempt(&mut tx, row, now, "failed", error).await?;
         tx.commit().await?;
         Ok(())
     }

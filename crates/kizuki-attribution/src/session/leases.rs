@@ -11,21 +11,9 @@
 //!   emitted up to midnight and carried on: its end is known, so nothing a
 //!   later day says can shorten what this day emitted.
 
-use super::{Anomalies, Carry, DayOutput, Open, Rec, Span};
+use super::{Anomalies, Carry, DayOutput, Open, Rec, emit};
 use crate::record::Action;
 use rustc_hash::FxHashMap as HashMap;
-
-fn emit(out: &mut Vec<Span>, o: &Open, end: i64) {
-    if end > o.from {
-        out.push(Span {
-            net: o.net,
-            ports: o.ports,
-            start: o.from,
-            end,
-            holder: o.holder,
-        });
-    }
-}
 
 pub(super) fn run_day(
     carry_in: &Carry,

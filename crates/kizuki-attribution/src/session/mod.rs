@@ -121,6 +121,19 @@ pub struct Span {
     pub holder: u64,
 }
 
+/// Emits what an open holding covered up to `end`, if anything.
+pub(super) fn emit(out: &mut Vec<Span>, o: &Open, end: i64) {
+    if end > o.from {
+        out.push(Span {
+            net: o.net,
+            ports: o.ports,
+            start: o.from,
+            end,
+            holder: o.holder,
+        });
+    }
+}
+
 /// Something open at the end of a day, carried into the next.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Open {

@@ -11,7 +11,7 @@
 //!   ([`SessionConfig::grace`]); it is remembered a few days so that a late
 //!   record still continues it.
 
-use super::{Anomalies, Carry, DAY, DayOutput, Open, Rec, SessionConfig, Span};
+use super::{Anomalies, Carry, DAY, DayOutput, Open, Rec, SessionConfig, emit};
 use crate::record::Action;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -26,18 +26,6 @@ fn open_from(r: &Rec, from: i64) -> Open {
         last: r.time,
         end: None,
         gap: r.interim,
-    }
-}
-
-fn emit(out: &mut Vec<Span>, o: &Open, end: i64) {
-    if end > o.from {
-        out.push(Span {
-            net: o.net,
-            ports: o.ports,
-            start: o.from,
-            end,
-            holder: o.holder,
-        });
     }
 }
 
