@@ -18,6 +18,7 @@
 
 pub mod audit;
 mod error;
+mod notice_reads;
 pub mod notices;
 pub mod outbox;
 mod review;
