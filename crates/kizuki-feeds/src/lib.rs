@@ -31,6 +31,7 @@ mod format;
 pub mod generic;
 pub mod input;
 pub mod intelmq;
+pub mod mail;
 pub mod shadowserver;
 pub mod synth;
 pub mod xarf;

@@ -8,6 +8,9 @@
 //!   why.
 //! * [`notices`]: events, notices, decisions, review.
 //! * [`outbox`]: messages waiting to leave, delivery attempts, bounces.
+//! * [`intake`] and [`cases`]: the enterprise side: mail taken in,
+//!   incidents, hosts, tasks, evidence, the timeline of every change, and
+//!   drills.
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), kizuki_store::StoreError> {
@@ -17,7 +20,9 @@
 //! ```
 
 pub mod audit;
+pub mod cases;
 mod error;
+pub mod intake;
 mod notice_reads;
 pub mod notices;
 pub mod outbox;
@@ -27,7 +32,9 @@ mod store;
 pub mod subscribers;
 
 pub use audit::AuditEntry;
+pub use cases::{Change, ChangeNote, Evidence, Host, Incident, Milestone, Report, Task, TaskSet};
 pub use error::StoreError;
+pub use intake::{Drill, Intake};
 pub use notices::{
     Decision, Escalation, NewEvent, Notice, NoticeFact, NoticeItem, OutboxDraft, Plan,
     PlannedNotice, Recipient, StoredEvent,

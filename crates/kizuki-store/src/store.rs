@@ -99,6 +99,31 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Creates a new, empty database on the PostgreSQL server `url` points
+    /// at (its user must be allowed to create databases), named after the
+    /// process and the clock, and opens it. For tests and rehearsals that
+    /// must not touch a shared database.
+    pub async fn open_fresh_postgres(url: &str) -> Result<Store, StoreError> {
+        use sqlx::Connection;
+        let name = format!(
+            "kizuki_test_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let open_err = |source| StoreError::Open {
+            url: redact(url),
+            source,
+        };
+        let mut admin = sqlx::PgConnection::connect(url).await.map_err(open_err)?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await?;
+        let base = url.rsplit_once('/').map_or(url, |x| x.0);
+        Store::open(&format!("{base}/{name}")).await
+    }
 }
 
 /// Microseconds since 1970 now.

@@ -85,6 +85,20 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Take notices in from files or mailboxes, opening or extending
+    /// incidents (enterprise).
+    Intake(crate::cli_cases::IntakeArgs),
+    /// Find the internal hosts behind a public address at a time, from
+    /// flow and NAT logs and the C2 list (enterprise).
+    Correlate(crate::cli_cases::CorrelateArgs),
+    /// Incidents: list, show, ack, task, host, evidence, close, metrics
+    /// (enterprise).
+    #[command(subcommand)]
+    Cases(crate::cli_cases::CasesCommand),
+    /// Rehearse: put a synthetic notice into an intake mailbox, and report
+    /// how the case went (enterprise).
+    #[command(subcommand)]
+    Drill(crate::cli_cases::DrillCommand),
     /// Run the whole chain on built-in sample data.
     Demo(DemoArgs),
 }
@@ -579,6 +593,8 @@ pub enum BenchCommand {
     /// Notices decided and rendered per second, and messages delivered per
     /// second to a local SMTP server.
     Notify(BenchNotifyArgs),
+    /// Flows matched against the C2 list: 10M nfdump rows, 10k C2 entries.
+    Flows(crate::cli_cases::BenchFlowsArgs),
 }
 
 /// `kizuki bench attribution`.

@@ -31,6 +31,75 @@ pub struct Config {
     /// What `kizuki run` does.
     #[serde(default)]
     pub run: RunConfig,
+    /// The enterprise side: intake mailboxes, correlation, cases.
+    #[serde(default)]
+    pub cases: CasesConfig,
+}
+
+/// `[cases]`: the enterprise CSIRT's settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    /// The language of task titles, `ja` or `en`. By default, `ja`.
+    pub language: Option<String>,
+    /// The zone of the company's hosts and logs (EmoCheck and many logs
+    /// write local time). By default, UTC.
+    pub tz: Option<String>,
+    /// A notice joins an open incident about the same address when its
+    /// time is this close to the incident's (`7d`). By default, 7 days.
+    pub group_window: Option<String>,
+    /// Who owns new tasks. By default, nobody.
+    pub default_owner: Option<String>,
+    /// A directory of playbooks (`<malware>.toml`) replacing the built-in
+    /// ones. By default, none.
+    pub playbooks: Option<PathBuf>,
+    /// The playbook for malware without one of its own. By default,
+    /// `emotet`.
+    pub fallback_playbook: Option<String>,
+    /// The company's public addresses (drills name the first by default).
+    #[serde(default)]
+    pub public_addresses: Vec<String>,
+    /// Intake mailboxes: any mailbox a notice may arrive at.
+    #[serde(default)]
+    pub mailbox: Vec<MailboxConfig>,
+    /// Logs and lists the correlation reads.
+    #[serde(default)]
+    pub correlate: CorrelateConfig,
+}
+
+/// `[[cases.mailbox]]`: a Maildir or an IMAP mailbox.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxConfig {
+    /// The name `intake --mailbox` and `drill start --mailbox` use.
+    pub name: String,
+    /// A Maildir directory.
+    pub maildir: Option<PathBuf>,
+    /// An IMAP mailbox.
+    pub imap: Option<kizuki_mailbox::ImapConfig>,
+}
+
+/// `[cases.correlate]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelateConfig {
+    /// Flow and NAT logs, as `FORMAT:FILE` (see `kizuki correlate --flows`).
+    #[serde(default)]
+    pub flows: Vec<String>,
+    /// Named CSV mappings for NAT and firewall logs (`fw =
+    /// "fw-mapping.toml"`), used as `--flows fw:FILE`.
+    #[serde(default)]
+    pub mappings: BTreeMap<String, PathBuf>,
+    /// The C2 list (Feodo Tracker CSV or JSON).
+    pub c2: Option<PathBuf>,
+    /// The asset inventory CSV.
+    pub assets: Option<PathBuf>,
+    /// How far either side of the reported time to look (`30m`). By
+    /// default, 30 minutes.
+    pub window: Option<String>,
+    /// Correlate each new incident at intake and tie the best candidate
+    /// to it. By default, true when flows and a C2 list are configured.
+    pub on_intake: Option<bool>,
 }
 
 /// `[run]`: the chain `kizuki run` performs.

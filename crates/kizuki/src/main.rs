@@ -1,6 +1,7 @@
 //! The `kizuki` command: one binary, one subcommand per stage.
 
 mod cli;
+mod cli_cases;
 mod cmd;
 mod config;
 mod output;
@@ -136,6 +137,13 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         }
         cli::Command::Run(a) => cmd::run::run(a, &g),
         cli::Command::Init { out, force } => cmd::run::init(&out, force),
+        cli::Command::Intake(a) => cmd::intake::run(a, &g),
+        cli::Command::Correlate(a) => cmd::correlate::run(a, &g),
+        cli::Command::Cases(c) => cmd::cases::run(c, &g),
+        cli::Command::Drill(c) => cmd::drill::run(c, &g),
+        cli::Command::Bench(cli::BenchCommand::Flows(a)) => {
+            cmd::bench_flows::run(a).map(|()| ExitCode::SUCCESS)
+        }
         cli::Command::Demo(a) => cmd::demo::run(a, &g).map(|()| ExitCode::SUCCESS),
     }
 }

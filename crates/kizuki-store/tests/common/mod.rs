@@ -31,20 +31,5 @@ pub async fn stores() -> Vec<(&'static str, Store, Option<tempfile::TempDir>)> {
 
 /// A new, empty database on the test server.
 pub async fn fresh_postgres(url: &str) -> Store {
-    use sqlx::Connection;
-    let name = format!(
-        "kizuki_test_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').unwrap().0;
-    Store::open(&format!("{base}/{name}")).await.unwrap()
+    Store::open_fresh_postgres(url).await.unwrap()
 }

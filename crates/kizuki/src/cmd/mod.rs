@@ -5,10 +5,15 @@ pub mod assignments;
 pub mod attribute;
 pub mod bench;
 pub mod bench_attribution;
+pub mod bench_flows;
 pub mod bench_isp;
 pub mod bench_notify;
+pub mod cases;
+pub mod correlate;
 pub mod demo;
+pub mod drill;
 pub mod ingest;
+pub mod intake;
 pub mod notices;
 pub mod notify;
 pub mod report;
@@ -69,9 +74,56 @@ pub fn zone(name: &str) -> Result<jiff::tz::TimeZone> {
     jiff::tz::TimeZone::get(name).with_context(|| format!("{name:?} is not a known time zone"))
 }
 
+/// The time now, in microseconds: `KIZUKI_NOW` (RFC 3339) when set, so
+/// that tests and rehearsals can replay a case's clock; else the clock.
+pub fn now() -> Result<i64> {
+    match std::env::var("KIZUKI_NOW") {
+        Ok(s) if !s.is_empty() => Ok(s
+            .parse::<jiff::Timestamp>()
+            .with_context(|| format!("KIZUKI_NOW {s:?}: expected an RFC 3339 time"))?
+            .as_microsecond()),
+        _ => Ok(kizuki_store::now_micros()),
+    }
+}
+
+/// A time given on the command line: RFC 3339 with an offset, or a local
+/// `YYYY-MM-DD HH:MM[:SS]` (or with `T`) read in `tz`.
+pub fn parse_time(s: &str, tz: &jiff::tz::TimeZone) -> Result<i64> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t.as_microsecond());
+    }
+    let civil: jiff::civil::DateTime = s
+        .trim()
+        .replace(' ', "T")
+        .parse()
+        .with_context(|| format!("{s:?} is not a time (RFC 3339, or YYYY-MM-DD HH:MM:SS)"))?;
+    Ok(civil
+        .to_zoned(tz.clone())
+        .with_context(|| format!("{s:?} does not exist in that zone"))?
+        .timestamp()
+        .as_microsecond())
+}
+
+/// Microseconds as RFC 3339 in UTC (`2021-02-22T01:15:23Z`).
+pub fn rfc3339(us: i64) -> String {
+    jiff::Timestamp::from_microsecond(us)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| us.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_duration;
+
+    #[test]
+    fn times_on_the_command_line() {
+        let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        let a = super::parse_time("2021-02-22 10:15:23", &tokyo).unwrap();
+        let b = super::parse_time("2021-02-22T01:15:23Z", &tokyo).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(super::rfc3339(a), "2021-02-22T01:15:23Z");
+        assert!(super::parse_time("yesterday", &tokyo).is_err());
+    }
 
     #[test]
     fn durations() {

@@ -1,0 +1,102 @@
+//! An incident with everything tied to it, as `cases list` and
+//! `cases show` print it.
+
+use super::Cases;
+use crate::error::CaseError;
+use kizuki_store::{Change, Evidence, Host, Incident, Intake, Report, Task};
+use serde::Serialize;
+
+/// An incident and everything tied to it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseView {
+    /// The incident.
+    #[serde(flatten)]
+    pub incident: Incident,
+    /// True for a drill.
+    pub drill: bool,
+    /// What the notices reported.
+    pub reports: Vec<Report>,
+    /// The messages behind it (without their parsed body).
+    pub notices: Vec<NoticeSummary>,
+    /// Hosts.
+    pub hosts: Vec<Host>,
+    /// Tasks.
+    pub tasks: Vec<Task>,
+    /// Evidence.
+    pub evidence: Vec<Evidence>,
+    /// Every change, oldest first.
+    pub timeline: Vec<Change>,
+}
+
+/// A message behind an incident, in short.
+#[derive(Clone, Debug, Serialize)]
+pub struct NoticeSummary {
+    /// Intake id.
+    pub id: i64,
+    /// Where it came from.
+    pub source: String,
+    /// Sender.
+    pub sender: String,
+    /// Who forwarded it.
+    pub forwarded_by: String,
+    /// Subject.
+    pub subject: String,
+    /// Notice code.
+    pub code: String,
+    /// When it was taken in.
+    pub received_at: i64,
+    /// `parsed`, `partial` or `unparsed`.
+    pub status: String,
+}
+
+impl From<Intake> for NoticeSummary {
+    fn from(i: Intake) -> Self {
+        NoticeSummary {
+            id: i.id,
+            source: i.source,
+            sender: i.sender,
+            forwarded_by: i.forwarded_by,
+            subject: i.subject,
+            code: i.code,
+            received_at: i.received_at,
+            status: i.status,
+        }
+    }
+}
+
+impl Cases {
+    /// One incident with everything tied to it.
+    pub async fn view(&self, id: i64) -> Result<CaseView, CaseError> {
+        let incident = self.incident_or_err(id).await?;
+        self.view_of(incident).await
+    }
+
+    /// Every incident, oldest first.
+    pub async fn views(&self) -> Result<Vec<CaseView>, CaseError> {
+        let mut out = Vec::new();
+        for i in self.store.incidents().await? {
+            out.push(self.view_of(i).await?);
+        }
+        Ok(out)
+    }
+
+    async fn view_of(&self, incident: Incident) -> Result<CaseView, CaseError> {
+        let id = incident.id;
+        Ok(CaseView {
+            drill: incident.drill_id.is_some(),
+            incident,
+            reports: self.store.incident_reports(id).await?,
+            notices: self
+                .store
+                .incident_intake(id)
+                .await?
+                .into_iter()
+                .map(NoticeSummary::from)
+                .collect(),
+            hosts: self.store.incident_hosts(id).await?,
+            tasks: self.store.incident_tasks(id).await?,
+            evidence: self.store.incident_evidence(id).await?,
+            timeline: self.store.incident_changes(id).await?,
+        })
+    }
+}
