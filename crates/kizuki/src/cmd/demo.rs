@@ -384,7 +384,7 @@ fn isp_steps(dir: &Path) -> Result<()> {
         "   review what is held: kizuki --data-dir {} notices review",
         isp.join("data").display()
     );
-    Ok(())
+    super::demo_company::run(dir, &isp.join("data/outbox"))
 }
 
 /// Three fictional operators for the synthetic networks of the demo data.

@@ -11,6 +11,7 @@ pub mod bench_notify;
 pub mod cases;
 pub mod correlate;
 pub mod demo;
+pub mod demo_company;
 pub mod drill;
 pub mod ingest;
 pub mod intake;
