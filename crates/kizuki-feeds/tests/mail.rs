@@ -90,7 +90,10 @@ fn iso_2022_jp_notice() {
         Some("【重要】マルウェア感染のおそれに関するご連絡")
     );
     let from = n.from.as_ref().unwrap();
-    assert_eq!(from.name.as_deref(), Some("エグザンプル光 サポートセンター"));
+    assert_eq!(
+        from.name.as_deref(),
+        Some("エグザンプル光 サポートセンター")
+    );
     assert_eq!(from.address.as_deref(), Some("abuse@isp.example"));
     assert_eq!(n.language, Some(Language::Ja));
     assert_eq!(addresses(&n), ["203.0.113.5"]);
@@ -115,12 +118,23 @@ fn shift_jis_notices() {
     assert_eq!(addresses(&n), ["203.0.113.17", "203.0.113.18"]);
     let (a, b) = (&n.reports[0], &n.reports[1]);
     assert_eq!(iso(a.time), "2021-02-22T01:00:00+00:00");
-    assert_eq!(iso(a.time_end), "2021-02-22T01:30:00+00:00", "the range end is noted");
+    assert_eq!(
+        iso(a.time_end),
+        "2021-02-22T01:30:00+00:00",
+        "the range end is noted"
+    );
     assert_eq!(a.port, Some(49152));
-    assert_eq!(a.destination.map(|d| d.to_string()).as_deref(), Some("198.51.100.23"));
+    assert_eq!(
+        a.destination.map(|d| d.to_string()).as_deref(),
+        Some("198.51.100.23")
+    );
     assert_eq!(a.destination_port, Some(8080));
     assert_eq!(a.malware.as_deref(), Some("emotet"), "from the other block");
-    assert_eq!(iso(b.time), "2021-02-22T04:05:00+00:00", "午後1時5分 in the Date's +09:00");
+    assert_eq!(
+        iso(b.time),
+        "2021-02-22T04:05:00+00:00",
+        "午後1時5分 in the Date's +09:00"
+    );
     assert_eq!(b.zone.as_deref(), Some("+09:00"));
     assert_eq!(n.to[0].name.as_deref(), Some("総務部"));
     assert_eq!(n.code.as_ref().unwrap().code, "ISP-2021-00777");
@@ -132,7 +146,10 @@ fn shift_jis_notices() {
         Some("【重要】不正プログラム感染の可能性について"),
         "raw Shift_JIS in the header"
     );
-    assert_eq!(n.from.as_ref().unwrap().name.as_deref(), Some("ＩＳＰ２運用センター"));
+    assert_eq!(
+        n.from.as_ref().unwrap().name.as_deref(),
+        Some("ＩＳＰ２運用センター")
+    );
     assert_eq!(addresses(&n), ["203.0.113.33"]);
     assert_eq!(n.reports[0].zone.as_deref(), Some("+09:00"));
     assert_eq!(iso(n.reports[0].time), "2021-02-22T01:15:23+00:00");
@@ -160,23 +177,39 @@ fn forwarded_notices() {
     let f = n.forwarded_by.as_ref().unwrap();
     assert_eq!(f.style, ForwardStyle::Attached);
     assert_eq!(f.by.as_ref().unwrap().name.as_deref(), Some("鈴木 花子"));
-    assert_eq!(n.from.as_ref().unwrap().address.as_deref(), Some("abuse@isp.example"));
-    assert_eq!(n.message_id.as_deref(), Some("20210222160000.9876@isp.example"));
+    assert_eq!(
+        n.from.as_ref().unwrap().address.as_deref(),
+        Some("abuse@isp.example")
+    );
+    assert_eq!(
+        n.message_id.as_deref(),
+        Some("20210222160000.9876@isp.example")
+    );
     assert_eq!(addresses(&n), ["203.0.113.50"]);
 
     let n = read("fwd-inline-ja.eml");
     assert_eq!(n.status, Status::Parsed, "{:?}", n.problems);
     let f = n.forwarded_by.as_ref().unwrap();
     assert_eq!(f.style, ForwardStyle::Inline);
-    assert_eq!(f.by.as_ref().unwrap().address.as_deref(), Some("yamada@example.co.jp"));
-    assert_eq!(n.from.as_ref().unwrap().address.as_deref(), Some("support@isp3.example"));
+    assert_eq!(
+        f.by.as_ref().unwrap().address.as_deref(),
+        Some("yamada@example.co.jp")
+    );
+    assert_eq!(
+        n.from.as_ref().unwrap().address.as_deref(),
+        Some("support@isp3.example")
+    );
     assert_eq!(
         n.subject.as_deref(),
         Some("【重要】Emotet感染のおそれに関するご連絡")
     );
     assert_eq!(iso(n.date), "2021-02-22T02:00:00+00:00");
     let r = &n.reports[0];
-    assert_eq!(r.zone.as_deref(), Some("+09:00"), "the original's Date, not the forward's");
+    assert_eq!(
+        r.zone.as_deref(),
+        Some("+09:00"),
+        "the original's Date, not the forward's"
+    );
     assert_eq!(iso(r.time), "2021-02-22T01:15:23+00:00");
     assert_eq!(n.code.as_ref().unwrap().code, "Q-556677");
 }
@@ -199,7 +232,13 @@ fn kizuki_notice() {
     let n = read("kizuki-broken-json.eml");
     assert_eq!(n.status, Status::Partial);
     assert_eq!(n.kind, NoticeKind::FreeText);
-    assert!(n.problems.iter().any(|p| p.contains("kizuki-notice.json is not JSON")), "{:?}", n.problems);
+    assert!(
+        n.problems
+            .iter()
+            .any(|p| p.contains("kizuki-notice.json is not JSON")),
+        "{:?}",
+        n.problems
+    );
     assert_eq!(addresses(&n), ["203.0.113.70", "203.0.113.71"]);
     let r = &n.reports[0];
     assert_eq!(r.port, Some(51514));
@@ -212,7 +251,11 @@ fn attachments() {
     assert_eq!(n.kind, NoticeKind::Attachment);
     assert_eq!(n.status, Status::Partial, "one row has no address");
     assert_eq!(addresses(&n), ["203.0.113.120", "203.0.113.121"]);
-    assert_eq!(n.reports[0].zone.as_deref(), Some("Asia/Tokyo"), "the column says JST");
+    assert_eq!(
+        n.reports[0].zone.as_deref(),
+        Some("Asia/Tokyo"),
+        "the column says JST"
+    );
     assert_eq!(n.reports[1].malware.as_deref(), Some("emotet"));
     assert_eq!(n.attachments[0].name, "通知対象一覧.csv");
     assert_eq!(n.events.len(), 2);
@@ -240,26 +283,45 @@ fn attachments() {
 fn several_addresses() {
     let n = read("several-addresses.eml");
     assert_eq!(n.status, Status::Parsed, "{:?}", n.problems);
-    assert_eq!(addresses(&n), ["203.0.113.80", "203.0.113.81", "2001:db8:10::5"]);
+    assert_eq!(
+        addresses(&n),
+        ["203.0.113.80", "203.0.113.81", "2001:db8:10::5"]
+    );
     assert_eq!(n.reports[0].port, Some(49152));
     assert_eq!(n.reports[2].port, None, "the row number is not a port");
-    assert!(n.reports.iter().all(|r| r.zone.as_deref() == Some("Asia/Tokyo")));
+    assert!(
+        n.reports
+            .iter()
+            .all(|r| r.zone.as_deref() == Some("Asia/Tokyo"))
+    );
 }
 
 #[test]
 fn broken_and_odd_mail() {
     let n = read("truncated.eml");
     assert_eq!(n.status, Status::Unparsed);
-    assert!(n.problems.iter().any(|p| p.contains("cut short")), "{:?}", n.problems);
+    assert!(
+        n.problems.iter().any(|p| p.contains("cut short")),
+        "{:?}",
+        n.problems
+    );
 
     let n = read("garbage.eml");
     assert_eq!(n.status, Status::Unparsed);
     assert_eq!(n.kind, NoticeKind::Unparsed);
-    assert!(n.problems.iter().any(|p| p.contains("not an e-mail")), "{:?}", n.problems);
+    assert!(
+        n.problems.iter().any(|p| p.contains("not an e-mail")),
+        "{:?}",
+        n.problems
+    );
 
     let n = read("wrong-charset.eml");
     assert_eq!(n.status, Status::Partial);
-    assert!(n.problems.iter().any(|p| p.contains("iso-8859-1")), "{:?}", n.problems);
+    assert!(
+        n.problems.iter().any(|p| p.contains("iso-8859-1")),
+        "{:?}",
+        n.problems
+    );
     assert_eq!(addresses(&n), ["203.0.113.150"]);
     assert_eq!(n.subject.as_deref(), Some("感染のおそれ"));
 
@@ -351,3 +413,116 @@ fn shared_samples_as_attachments() {
     assert_eq!(n.reports[0].malware.as_deref(), Some("zeus"));
 }
 
+fn one(mail: &str) -> MailNotice {
+    parse_notice(mail.as_bytes(), &opts())
+}
+
+#[test]
+fn html_only_notice() {
+    let n = one(
+        "From: a@isp.example\r\nDate: Mon, 22 Feb 2021 11:00:00 +0900\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><body><p>IPアドレス：203.0.113.5</p><p>日時：2021/02/22 10:15:23</p>\
+         <table><tr><td>マルウェア：</td><td>Emotet</td></tr></table></body></html>\r\n",
+    );
+    assert_eq!(n.status, Status::Parsed, "{:?}", n.problems);
+    assert_eq!(addresses(&n), ["203.0.113.5"]);
+    assert_eq!(iso(n.reports[0].time), "2021-02-22T01:15:23+00:00");
+    assert_eq!(n.reports[0].malware.as_deref(), Some("emotet"));
+}
+
+#[test]
+fn outlook_forward_with_bracket_labels() {
+    let n = one(
+        "From: me@example.co.jp\r\nDate: Mon, 22 Feb 2021 03:00:00 +0000\r\nSubject: FW: notice\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n確認お願いします。\r\n\r\n\
+         -----Original Message-----\r\n差出人: ISP サポート [mailto:abuse@isp.example]\r\n\
+         送信日時: 2021年2月22日 11:00\r\n宛先: soumu@example.co.jp\r\n件名: 感染のおそれ\r\n\r\n\
+         【IPアドレス】203.0.113.10, 203.0.113.11\r\n【日時(日本時間)】2021/02/22 10:15:23\r\n",
+    );
+    assert_eq!(n.status, Status::Parsed, "{:?}", n.problems);
+    assert_eq!(n.forwarded_by.as_ref().unwrap().style, ForwardStyle::Inline);
+    let from = n.from.as_ref().unwrap();
+    assert_eq!(from.address.as_deref(), Some("abuse@isp.example"));
+    assert_eq!(from.name.as_deref(), Some("ISP サポート"));
+    assert_eq!(n.subject.as_deref(), Some("感染のおそれ"));
+    assert_eq!(addresses(&n), ["203.0.113.10", "203.0.113.11"]);
+    assert!(
+        n.reports
+            .iter()
+            .all(|r| r.zone.as_deref() == Some("Asia/Tokyo"))
+    );
+}
+
+#[test]
+fn labels_on_their_own_lines() {
+    let n = one(
+        "From: x@isp.example\r\nDate: Mon, 22 Feb 2021 11:00:00 +0900\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         ■対象IPアドレス\r\n203.0.113.20\r\n203.0.113.21\r\n\r\n\
+         ■観測日時\r\n2021年2月22日(月) 10:15頃\r\n\r\n■マルウェア\r\nEmotet\r\n",
+    );
+    assert_eq!(n.status, Status::Parsed, "{:?}", n.problems);
+    assert_eq!(addresses(&n), ["203.0.113.20", "203.0.113.21"]);
+    assert!(
+        n.reports
+            .iter()
+            .all(|r| iso(r.time) == "2021-02-22T01:15:00+00:00")
+    );
+    assert!(
+        n.reports
+            .iter()
+            .all(|r| r.malware.as_deref() == Some("emotet"))
+    );
+}
+
+#[test]
+fn a_code_that_differs_from_the_header_is_a_problem() {
+    let raw = std::fs::read_to_string(data_dir().join("kizuki-notice.eml")).unwrap();
+    let forged = raw.replace(
+        "X-Kizuki-Notice-Code: 7KQ3-MX2P-0A1B-CDEF-GHJK",
+        "X-Kizuki-Notice-Code: 0000-1111-2222-3333-4444",
+    );
+    assert_ne!(raw, forged);
+    let n = parse_notice(forged.as_bytes(), &opts());
+    assert_eq!(n.status, Status::Partial);
+    assert_eq!(n.code.as_ref().unwrap().code, "0000-1111-2222-3333-4444");
+    assert!(
+        n.problems
+            .iter()
+            .any(|p| p.contains("7KQ3-MX2P-0A1B-CDEF-GHJK in kizuki-notice.json differs")),
+        "{:?}",
+        n.problems
+    );
+}
+
+#[test]
+fn redirected_mail_and_depth_limit() {
+    let n = one(
+        "Resent-From: Soumu <soumu@example.co.jp>\r\nResent-Date: Mon, 22 Feb 2021 12:00:00 +0900\r\n\
+         From: abuse@isp.example\r\nDate: Mon, 22 Feb 2021 11:00:00 +0900\r\n\r\n\
+         IP address: 203.0.113.5\r\nTime: 2021-02-22 10:15:23 JST\r\n",
+    );
+    let f = n.forwarded_by.as_ref().unwrap();
+    assert_eq!(f.style, ForwardStyle::Resent);
+    assert_eq!(
+        f.by.as_ref().unwrap().address.as_deref(),
+        Some("soumu@example.co.jp")
+    );
+    assert_eq!(iso(f.date), "2021-02-22T03:00:00+00:00");
+    assert_eq!(
+        n.from.as_ref().unwrap().address.as_deref(),
+        Some("abuse@isp.example")
+    );
+
+    let raw = std::fs::read(data_dir().join("fwd-attached.eml")).unwrap();
+    let n = parse_notice(&raw, &opts().max_depth(0));
+    assert_eq!(n.status, Status::Unparsed);
+    assert!(
+        n.problems
+            .iter()
+            .any(|p| p.contains("nested deeper than 0")),
+        "{:?}",
+        n.problems
+    );
+}

@@ -393,3 +393,38 @@ fn imap_intake_takes_each_message_once() {
     assert_eq!(next[0]["reports"][0]["address"], "192.0.2.45");
     rt.block_on(imap.delete_mailbox(&mailbox)).unwrap();
 }
+
+#[test]
+fn forwarded_and_japanese_charset_notices_open_incidents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kizuki-feeds/tests/data/mail");
+    // General affairs forwarded one (attached) and legal another (inline);
+    // two came straight from ISPs in ISO-2022-JP and Shift_JIS.
+    let names = ["fwd-attached", "fwd-inline-ja", "ja-iso2022jp", "ja-sjis-base64"];
+    let args: Vec<String> = names
+        .iter()
+        .map(|n| fixtures.join(format!("{n}.eml")).display().to_string())
+        .collect();
+    let mut argv = vec!["intake", "--json"];
+    argv.extend(args.iter().map(String::as_str));
+    let taken = lines(&ok(&kizuki(dir, "ent", &argv, None)));
+    assert_eq!(taken.len(), 4);
+    assert!(taken.iter().all(|t| t["outcome"] == "opened"), "{taken:?}");
+    let list = lines(&ok(&kizuki(dir, "ent", &["cases", "list", "--json"], None)));
+    let by_addr = |a: &str| {
+        list.iter()
+            .find(|i| i["reports"].as_array().unwrap().iter().any(|r| r["address"] == a))
+            .unwrap_or_else(|| panic!("no incident for {a}: {list:?}"))
+            .clone()
+    };
+    let fwd = by_addr("203.0.113.50");
+    assert_eq!(fwd["notices"][0]["forwarded_by"], "suzuki@example.co.jp");
+    assert_eq!(fwd["notices"][0]["sender"], "abuse@isp.example");
+    assert_eq!(fwd["reports"][0]["time"], "2021-02-22T01:15:23Z");
+    assert_eq!(by_addr("203.0.113.60")["notices"][0]["forwarded_by"], "yamada@example.co.jp");
+    assert_eq!(by_addr("203.0.113.5")["malware"], "emotet");
+    // One Shift_JIS notice names two addresses: one incident for both.
+    let two = by_addr("203.0.113.17");
+    assert_eq!(two["reports"].as_array().unwrap().len(), 2);
+}

@@ -69,9 +69,13 @@ fn looks_binary(data: &[u8]) -> bool {
 fn shadowserver_type(data: &[u8]) -> Option<&'static str> {
     let first = data.split(|&c| c == b'\n').next()?;
     let head = String::from_utf8_lossy(first).to_lowercase();
-    let cols: Vec<&str> = head.split(',').map(|c| c.trim().trim_matches('"')).collect();
+    let cols: Vec<&str> = head
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
     let has = |c: &str| cols.contains(&c);
-    if !has("timestamp") || !(has("src_ip") || has("ip")) || !(has("infection") || has("src_port")) {
+    if !has("timestamp") || !(has("src_ip") || has("ip")) || !(has("infection") || has("src_port"))
+    {
         return None;
     }
     Some(if has("http_host") || has("http_agent") {
@@ -100,7 +104,13 @@ fn run(
 }
 
 /// Reads one decompressed input; returns how it was read.
-fn read_source(src: &mut Source, charset_label: Option<&str>, ctx: &Ctx<'_>, out: &mut Outcome, rejects: &mut Vec<String>) -> Option<String> {
+fn read_source(
+    src: &mut Source,
+    charset_label: Option<&str>,
+    ctx: &Ctx<'_>,
+    out: &mut Outcome,
+    rejects: &mut Vec<String>,
+) -> Option<String> {
     if looks_binary(&src.data) {
         return None;
     }
@@ -127,10 +137,8 @@ fn read_source(src: &mut Source, charset_label: Option<&str>, ctx: &Ctx<'_>, out
         }
         Err(_) => {
             if let Some(t) = shadowserver_type(&src.data) {
-                let ss: ShadowserverReader = reader
-                    .shadowserver
-                    .clone()
-                    .report_type(Some(t.to_owned()));
+                let ss: ShadowserverReader =
+                    reader.shadowserver.clone().report_type(Some(t.to_owned()));
                 run(|sink| ss.read(src, &rc, sink), out, rejects);
                 return Some(Format::Shadowserver.name().to_owned());
             }
@@ -146,7 +154,13 @@ fn read_source(src: &mut Source, charset_label: Option<&str>, ctx: &Ctx<'_>, out
 }
 
 /// Reads an attachment that is not kizuki's JSON part nor a message.
-pub(crate) fn read(name: &str, content_type: &str, charset_label: Option<&str>, bytes: Vec<u8>, ctx: &Ctx<'_>) -> Outcome {
+pub(crate) fn read(
+    name: &str,
+    content_type: &str,
+    charset_label: Option<&str>,
+    bytes: Vec<u8>,
+    ctx: &Ctx<'_>,
+) -> Outcome {
     let mut out = Outcome {
         info: AttachmentInfo {
             name: name.to_owned(),
@@ -161,7 +175,11 @@ pub(crate) fn read(name: &str, content_type: &str, charset_label: Option<&str>, 
         problems: Vec::new(),
     };
     let ct = content_type.to_ascii_lowercase();
-    if ct.starts_with("image/") || ct.starts_with("audio/") || ct.starts_with("video/") || ct == "application/pdf" {
+    if ct.starts_with("image/")
+        || ct.starts_with("audio/")
+        || ct.starts_with("video/")
+        || ct == "application/pdf"
+    {
         return out;
     }
     let sources = match input::from_bytes(name, name, bytes) {
@@ -212,7 +230,9 @@ pub(crate) fn read(name: &str, content_type: &str, charset_label: Option<&str>, 
             .iter()
             .any(|e| name.to_ascii_lowercase().ends_with(e));
     if out.info.read_as.is_none() && report_like {
-        out.problems.push(format!("{name}: not a report kizuki knows (CSV, X-ARF, IntelMQ JSON, address list)"));
+        out.problems.push(format!(
+            "{name}: not a report kizuki knows (CSV, X-ARF, IntelMQ JSON, address list)"
+        ));
     }
     out
 }

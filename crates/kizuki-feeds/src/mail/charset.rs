@@ -34,8 +34,8 @@ pub(crate) fn encoding_for(label: &str) -> Option<&'static Encoding> {
         | "iso-2022-jp-ms" | "cp50220" | "cp50221" | "cp50222" | "csiso2022jp2" => {
             Some(ISO_2022_JP)
         }
-        "euc-jis-2004" | "euc-jisx0213" | "eucjp-ms" | "eucjp-win" | "cp51932"
-        | "eucjp" | "x-eucjp" => Some(EUC_JP),
+        "euc-jis-2004" | "euc-jisx0213" | "eucjp-ms" | "eucjp-win" | "cp51932" | "eucjp"
+        | "x-eucjp" => Some(EUC_JP),
         "utf8" | "utf_8" => Some(UTF_8),
         _ => None,
     };

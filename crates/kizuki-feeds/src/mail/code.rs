@@ -57,7 +57,10 @@ pub(crate) fn read(raw_value: &str, source: CodeSource) -> Option<NoticeCode> {
         .split(|c: char| c.is_whitespace() || matches!(c, '(' | '（' | '、' | '。'))
         .find(|w| !w.is_empty())?;
     let word = word.trim_end_matches(['.', ',', ')']);
-    if word.is_empty() || word.chars().count() > 64 || !word.chars().any(|c| c.is_ascii_alphanumeric()) {
+    if word.is_empty()
+        || word.chars().count() > 64
+        || !word.chars().any(|c| c.is_ascii_alphanumeric())
+    {
         return None;
     }
     let raw_word = raw
@@ -86,14 +89,22 @@ mod tests {
         let c = read("7kq3 mx2p oa1b cdef ghjk", CodeSource::Header).unwrap();
         assert_eq!(c.code, "7KQ3-MX2P-0A1B-CDEF-GHJK");
         assert!(c.kizuki);
-        let c = read("７ＫＱ３－ＭＸ２Ｐ－０Ａ１Ｂ－ＣＤＥＦ－ＧＨＪＫ", CodeSource::Header).unwrap();
+        let c = read(
+            "７ＫＱ３－ＭＸ２Ｐ－０Ａ１Ｂ－ＣＤＥＦ－ＧＨＪＫ",
+            CodeSource::Header,
+        )
+        .unwrap();
         assert_eq!(c.code, "7KQ3-MX2P-0A1B-CDEF-GHJK");
         assert_eq!(c.raw, "７ＫＱ３－ＭＸ２Ｐ－０Ａ１Ｂ－ＣＤＥＦ－ＧＨＪＫ");
     }
 
     #[test]
     fn other_references() {
-        let c = read("emt-2021-000123 （お問い合わせの際にお伝えください）", CodeSource::Subject).unwrap();
+        let c = read(
+            "emt-2021-000123 （お問い合わせの際にお伝えください）",
+            CodeSource::Subject,
+        )
+        .unwrap();
         assert_eq!(c.code, "EMT-2021-000123");
         assert_eq!(c.raw, "emt-2021-000123");
         assert!(!c.kizuki);

@@ -76,7 +76,11 @@ enum Field {
 fn header_line(t: &str) -> Option<(Field, String)> {
     let t = t.trim_start_matches(['*', ' ']);
     let colon = t.find(':')?;
-    let name = t[..colon].trim().trim_end_matches('*').trim().to_lowercase();
+    let name = t[..colon]
+        .trim()
+        .trim_end_matches('*')
+        .trim()
+        .to_lowercase();
     let value = t[colon + 1..].trim_start_matches('*').trim().to_owned();
     let f = match name.as_str() {
         "from" | "差出人" | "送信者" | "sender" | "発信者" | "送信元" => Field::From,
@@ -84,7 +88,9 @@ fn header_line(t: &str) -> Option<(Field, String)> {
         "cc" | "ｃｃ" => Field::Cc,
         "subject" | "件名" | "題名" => Field::Subject,
         "date" | "sent" | "日付" | "送信日時" | "日時" | "送信日" => Field::Date,
-        "reply-to" | "返信先" | "message-id" | "bcc" | "importance" | "重要度" => Field::Other,
+        "reply-to" | "返信先" | "message-id" | "bcc" | "importance" | "重要度" => {
+            Field::Other
+        }
         _ => return None,
     };
     Some((f, value))
@@ -92,7 +98,7 @@ fn header_line(t: &str) -> Option<(Field, String)> {
 
 /// Strips quote marks (`> `) from a folded line.
 fn unquote(t: &str) -> &str {
-    t.trim_start_matches(|c: char| c == '>' || c == ' ')
+    t.trim_start_matches(['>', ' '])
 }
 
 /// The innermost inline-forwarded original in `lines`, if any.

@@ -132,7 +132,11 @@ fn numbering(t: &str) -> Option<usize> {
 /// A label must not carry numbers of its own (`2021/02/22 10` is a time
 /// cut at its colon); `IPv4` and `C2` are words.
 fn label_text_ok(label: &str) -> bool {
-    let l = label.to_lowercase().replace("ipv4", "").replace("ipv6", "").replace("c2", "");
+    let l = label
+        .to_lowercase()
+        .replace("ipv4", "")
+        .replace("ipv6", "")
+        .replace("c2", "");
     !l.chars().any(|c| c.is_ascii_digit())
 }
 
@@ -147,7 +151,13 @@ enum Form {
 
 /// Splits a line's content into a label and where its value starts.
 fn split_label(body: &str) -> Option<(Label, usize, Form)> {
-    for (open, close) in [('【', '】'), ('[', ']'), ('〔', '〕'), ('<', '>'), ('《', '》')] {
+    for (open, close) in [
+        ('【', '】'),
+        ('[', ']'),
+        ('〔', '〕'),
+        ('<', '>'),
+        ('《', '》'),
+    ] {
         if let Some(rest) = body.strip_prefix(open)
             && let Some(end) = rest.find(close)
             && label_text_ok(&rest[..end])
@@ -188,7 +198,8 @@ fn split_label(body: &str) -> Option<(Label, usize, Form)> {
             in_space = false;
         }
     }
-    if best.is_none() && label_text_ok(body) {
+    let sentence = body.contains(['。', '、', '「', '」', '.', ',']) || body.chars().count() > 20;
+    if best.is_none() && label_text_ok(body) && !sentence {
         // A label alone on its line: `■対象IPアドレス`.
         if let Some(l) = labels::classify(body) {
             return Some((l, body.len(), Form::Spaced));
@@ -257,7 +268,15 @@ impl Scan<'_> {
     }
 
     /// Adds a labelled value to the current block.
-    fn labelled(&mut self, label: Label, raw: &str, norm: &Norm, v: usize, line: usize, form: Form) {
+    fn labelled(
+        &mut self,
+        label: Label,
+        raw: &str,
+        norm: &Norm,
+        v: usize,
+        line: usize,
+        form: Form,
+    ) {
         let value = &norm.text[v..];
         let kind = label.kind;
         let time_val = |found: Found| TimeVal {
@@ -315,7 +334,11 @@ impl Scan<'_> {
                         {
                             t.found.time = Some(tod);
                             t.found.zone = t.found.zone.or(z);
-                            t.text = format!("{} {}", t.text, original(raw, norm, v + r.start..v + r.end));
+                            t.text = format!(
+                                "{} {}",
+                                t.text,
+                                original(raw, norm, v + r.start..v + r.end)
+                            );
                         }
                     }
                     None => {}
@@ -367,7 +390,8 @@ impl Scan<'_> {
         if found.is_empty() {
             if let Some(f) = when {
                 self.loose_times.push(TimeVal {
-                    text: original(raw, norm, start + f.range.start..start + f.range.end).to_owned(),
+                    text: original(raw, norm, start + f.range.start..start + f.range.end)
+                        .to_owned(),
                     found: f,
                     label_zone: None,
                     line,
@@ -392,7 +416,12 @@ impl Scan<'_> {
         // A row number (`1   2021/02/22 …`) is not a port.
         let first_field = f.range.start.min(src.range.start);
         let lead = rest[..first_field].trim();
-        if !lead.is_empty() && lead.trim_end_matches(['.', ')']).bytes().all(|c| c.is_ascii_digit()) {
+        if !lead.is_empty()
+            && lead
+                .trim_end_matches(['.', ')'])
+                .bytes()
+                .all(|c| c.is_ascii_digit())
+        {
             rest.replace_range(..first_field, &" ".repeat(first_field));
         }
         let port = src.port.or(ips::port_in_words(&rest)).or_else(|| {
@@ -400,8 +429,7 @@ impl Scan<'_> {
                 .then(|| {
                     rest.split([' ', ',', '|', ';'])
                         .filter_map(|w| w.parse::<u16>().ok())
-                        .filter(|p| *p > 0)
-                        .last()
+                        .rfind(|p| *p > 0)
                 })
                 .flatten()
         });
@@ -409,8 +437,7 @@ impl Scan<'_> {
             self.table_malware
                 .then(|| {
                     rest.split([' ', ',', '|', ';'])
-                        .filter(|w| w.chars().any(char::is_alphabetic))
-                        .last()
+                        .rfind(|w| w.chars().any(char::is_alphabetic))
                         .and_then(labels::malware_name)
                 })
                 .flatten()
@@ -488,7 +515,10 @@ impl Scan<'_> {
         let one_time = {
             let mut distinct: Vec<&TimeVal> = Vec::new();
             for t in &times {
-                if !distinct.iter().any(|d| d.found.date == t.found.date && d.found.time == t.found.time) {
+                if !distinct
+                    .iter()
+                    .any(|d| d.found.date == t.found.date && d.found.time == t.found.time)
+                {
                     distinct.push(t);
                 }
             }
@@ -588,6 +618,9 @@ pub(crate) fn scan(lines: &[&str], from: usize, zone: &ZoneChoice) -> TextFindin
                     }
                 } else {
                     s.labelled(label, raw, &norm, start, line, Form::Marked);
+                    // Only addresses come as a list; other values take
+                    // one line.
+                    s.pending = None;
                 }
                 continue;
             }
@@ -638,7 +671,10 @@ mod tests {
         assert_eq!(a.address.to_string(), "203.0.113.5");
         assert_eq!(iso(a.time), "2021-02-22T01:15:23+00:00");
         assert_eq!(a.zone.as_deref(), Some("Asia/Tokyo"));
-        assert_eq!(a.time_text.as_deref(), Some("2021/02/22 10:15:23 (日本時間)"));
+        assert_eq!(
+            a.time_text.as_deref(),
+            Some("2021/02/22 10:15:23 (日本時間)")
+        );
         assert_eq!(a.malware.as_deref(), Some("emotet"));
         assert_eq!(a.source, ReportSource::Text { line: 3 });
         let b = &f.reports[1];
@@ -651,10 +687,20 @@ mod tests {
 
     #[test]
     fn lists_rows_and_prose() {
-        let f = read("Malware: Emotet\nObserved: 2021-02-22 01:15:23 UTC\nIP address:\n203.0.113.5\n203.0.113.6\n");
+        let f = read(
+            "Malware: Emotet\nObserved: 2021-02-22 01:15:23 UTC\nIP address:\n203.0.113.5\n203.0.113.6\n",
+        );
         assert_eq!(f.reports.len(), 2);
-        assert!(f.reports.iter().all(|r| r.malware.as_deref() == Some("emotet")));
-        assert!(f.reports.iter().all(|r| iso(r.time) == "2021-02-22T01:15:23+00:00"));
+        assert!(
+            f.reports
+                .iter()
+                .all(|r| r.malware.as_deref() == Some("emotet"))
+        );
+        assert!(
+            f.reports
+                .iter()
+                .all(|r| iso(r.time) == "2021-02-22T01:15:23+00:00")
+        );
 
         let f = read(
             "日時 IPアドレス マルウェア\n\
@@ -666,7 +712,9 @@ mod tests {
         assert_eq!(f.reports[1].address.to_string(), "203.0.113.7");
         assert_eq!(f.reports[1].zone.as_deref(), Some("Asia/Tokyo"));
 
-        let f = read("2021年2月22日 10時15分頃、\nお客様の回線（203.0.113.5）からの通信を確認しました。\n");
+        let f = read(
+            "2021年2月22日 10時15分頃、\nお客様の回線（203.0.113.5）からの通信を確認しました。\n",
+        );
         assert_eq!(f.reports.len(), 1);
         assert_eq!(iso(f.reports[0].time), "2021-02-22T01:15:00+00:00");
         assert_eq!(f.problems.len(), 1, "{:?}", f.problems);
@@ -677,6 +725,9 @@ mod tests {
         let f = read("IPアドレス：203.0.113.5\n日付：2021年2月22日\n時刻：10:15:23 (JST)\n");
         assert_eq!(f.reports.len(), 1);
         assert_eq!(iso(f.reports[0].time), "2021-02-22T01:15:23+00:00");
-        assert_eq!(f.reports[0].time_text.as_deref(), Some("2021年2月22日 10:15:23 (JST)"));
+        assert_eq!(
+            f.reports[0].time_text.as_deref(),
+            Some("2021年2月22日 10:15:23 (JST)")
+        );
     }
 }

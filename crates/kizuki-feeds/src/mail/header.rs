@@ -33,7 +33,13 @@ fn unfold(raw: &[u8]) -> Vec<u8> {
 }
 
 /// Decodes one encoded word's payload.
-fn decode_word(charset_label: &str, enc: u8, payload: &str, problems: &mut Vec<String>, field: &str) -> String {
+fn decode_word(
+    charset_label: &str,
+    enc: u8,
+    payload: &str,
+    problems: &mut Vec<String>,
+    field: &str,
+) -> String {
     let bytes = if enc.eq_ignore_ascii_case(&b'b') {
         charset::base64_lenient(payload.as_bytes())
     } else {
@@ -79,7 +85,12 @@ fn encoded_word(s: &str) -> Option<(usize, &str, u8, &str)> {
 /// text by detection, then encoded words by their charset. In an address
 /// field, decoded words with special characters are quoted, so that
 /// `=?UTF-8?B?…?=` for `Yamada, Taro` stays one name.
-pub(crate) fn decode_value(raw: &[u8], address: bool, field: &str, problems: &mut Vec<String>) -> String {
+pub(crate) fn decode_value(
+    raw: &[u8],
+    address: bool,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> String {
     let unfolded = unfold(raw);
     let d = charset::decode(&unfolded, None);
     if let Some(p) = d.problem {
@@ -100,7 +111,12 @@ pub(crate) fn decode_value(raw: &[u8], address: bool, field: &str, problems: &mu
                 out.push_str(&pending_ws);
             }
             pending_ws.clear();
-            if address && !in_quotes && text.contains(['"', ',', '<', '>', '@', ';', ':', '(', ')', '[', ']', '\\', '.']) {
+            if address
+                && !in_quotes
+                && text.contains([
+                    '"', ',', '<', '>', '@', ';', ':', '(', ')', '[', ']', '\\', '.',
+                ])
+            {
                 text = format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
             }
             out.push_str(&text);
@@ -151,7 +167,10 @@ pub(crate) fn parse_mailboxes(text: &str) -> Vec<Mailbox> {
     };
     addr.iter()
         .map(|a| Mailbox {
-            address: a.address().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+            address: a
+                .address()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
             name: a
                 .name()
                 .map(|s| s.trim().trim_matches('"').trim().to_owned())
@@ -173,7 +192,10 @@ pub(crate) fn mailboxes(msg: &Message<'_>, name: &str, problems: &mut Vec<String
 /// `2021年2月22日(月) 10:15`, `Mon, Feb 22, 2021 at 10:15 AM`): µs UTC and
 /// the offset written, if any. A date written without a zone is read in
 /// `fallback`.
-pub(crate) fn parse_date(text: &str, fallback: &datetime::ZoneChoice) -> Option<(i64, Option<i32>)> {
+pub(crate) fn parse_date(
+    text: &str,
+    fallback: &datetime::ZoneChoice,
+) -> Option<(i64, Option<i32>)> {
     let folded = super::normalize::Norm::new(text).text;
     if let Some(f) = datetime::find(&folded).filter(|f| f.time.is_some()) {
         let off = match f.zone {
@@ -251,7 +273,12 @@ mod tests {
     #[test]
     fn addresses() {
         let mut p = Vec::new();
-        let v = decode_value(b"=?UTF-8?B?WWFtYWRhLCBUYXJv?= <taro@example.jp>", true, "From", &mut p);
+        let v = decode_value(
+            b"=?UTF-8?B?WWFtYWRhLCBUYXJv?= <taro@example.jp>",
+            true,
+            "From",
+            &mut p,
+        );
         let m = parse_mailboxes(&v);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].name.as_deref(), Some("Yamada, Taro"));
@@ -266,12 +293,21 @@ mod tests {
     fn dates() {
         let utc = datetime::ZoneChoice::of(kizuki_event::Zone::Utc);
         let (t, off) = parse_date("Mon, 22 Feb 2021 10:15:23 +0900", &utc).unwrap();
-        assert_eq!(Timestamp::from_micros(t).unwrap().to_iso(), "2021-02-22T01:15:23+00:00");
+        assert_eq!(
+            Timestamp::from_micros(t).unwrap().to_iso(),
+            "2021-02-22T01:15:23+00:00"
+        );
         assert_eq!(off, Some(9 * 3600));
         let (t, off) = parse_date("2021年2月22日 10:15", &utc).unwrap();
-        assert_eq!(Timestamp::from_micros(t).unwrap().to_iso(), "2021-02-22T10:15:00+00:00");
+        assert_eq!(
+            Timestamp::from_micros(t).unwrap().to_iso(),
+            "2021-02-22T10:15:00+00:00"
+        );
         assert_eq!(off, None);
         let (t, _) = parse_date("22 Feb 21 10:15:23 EST", &utc).unwrap();
-        assert_eq!(Timestamp::from_micros(t).unwrap().to_iso(), "2021-02-22T15:15:23+00:00");
+        assert_eq!(
+            Timestamp::from_micros(t).unwrap().to_iso(),
+            "2021-02-22T15:15:23+00:00"
+        );
     }
 }

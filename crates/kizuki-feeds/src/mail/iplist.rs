@@ -46,8 +46,8 @@ fn column_kind(name: &str) -> Option<(LabelKind, Option<ZoneHint>)> {
     let kind = match n.as_str() {
         "ip" | "ip_address" | "ipaddress" | "ipaddr" | "src_ip" | "source_ip" | "source.ip"
         | "addr" | "address" | "src" => LabelKind::Address,
-        "timestamp" | "time" | "date" | "datetime" | "date_time" | "time.source"
-        | "first_seen" | "observed" | "seen" | "time_jst" | "time_utc" => LabelKind::Time,
+        "timestamp" | "time" | "date" | "datetime" | "date_time" | "time.source" | "first_seen"
+        | "observed" | "seen" | "time_jst" | "time_utc" => LabelKind::Time,
         "port" | "src_port" | "source_port" | "source.port" | "sport" => LabelKind::Port,
         "malware" | "infection" | "family" | "malware.name" | "malware_name" | "botnet" => {
             LabelKind::Malware
@@ -191,10 +191,20 @@ pub(crate) fn read(name: &str, text: &str, zone: &ZoneChoice) -> Option<ListRead
     (!out.reports.is_empty()).then_some(out)
 }
 
-fn row(fields: &[String], cols: &Columns, header: bool, zone: &ZoneChoice) -> Result<Reported, String> {
-    let field = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|s| s.trim().trim_matches('"').trim());
+fn row(
+    fields: &[String],
+    cols: &Columns,
+    header: bool,
+    zone: &ZoneChoice,
+) -> Result<Reported, String> {
+    let field = |i: Option<usize>| {
+        i.and_then(|i| fields.get(i))
+            .map(|s| s.trim().trim_matches('"').trim())
+    };
     let ip_of = |s: &str| -> Option<(IpAddr, Option<u16>)> {
-        ips::find_ips(&Norm::new(s).text).first().map(|f| (f.ip, f.port))
+        ips::find_ips(&Norm::new(s).text)
+            .first()
+            .map(|f| (f.ip, f.port))
     };
     let mut r = Reported {
         address: IpAddr::from([0, 0, 0, 0]),
@@ -210,7 +220,9 @@ fn row(fields: &[String], cols: &Columns, header: bool, zone: &ZoneChoice) -> Re
     };
     let mut used = vec![false; fields.len()];
     let (ip, port) = if header {
-        let (ip, port) = field(cols.ip).and_then(ip_of).ok_or("no address in the address column")?;
+        let (ip, port) = field(cols.ip)
+            .and_then(ip_of)
+            .ok_or("no address in the address column")?;
         if let Some(i) = cols.ip {
             used[i] = true;
         }
@@ -252,7 +264,9 @@ fn row(fields: &[String], cols: &Columns, header: bool, zone: &ZoneChoice) -> Re
         }
     }
     if header {
-        r.port = r.port.or_else(|| field(cols.port).and_then(|p| p.parse().ok()));
+        r.port = r
+            .port
+            .or_else(|| field(cols.port).and_then(|p| p.parse().ok()));
         r.malware = field(cols.malware).and_then(labels::malware_name);
         r.destination = field(cols.dest).and_then(ip_of).map(|x| x.0);
         r.destination_port = field(cols.dest_port).and_then(|p| p.parse().ok());
@@ -266,7 +280,9 @@ fn row(fields: &[String], cols: &Columns, header: bool, zone: &ZoneChoice) -> Re
                 continue;
             }
             let f = f.trim();
-            if r.port.is_none() && let Ok(p) = f.parse::<u16>() {
+            if r.port.is_none()
+                && let Ok(p) = f.parse::<u16>()
+            {
                 r.port = Some(p);
             } else if r.malware.is_none() && f.chars().any(char::is_alphabetic) {
                 r.malware = labels::malware_name(f);
@@ -284,12 +300,22 @@ mod tests {
     #[test]
     fn lists_with_and_without_headers() {
         let z = ZoneChoice::of(Zone::Fixed(9 * 3600));
-        let l = read("a.csv", "ip,timestamp,port,malware\n203.0.113.5,2021-02-22 10:15:23,51514,Emotet\nx,y\n", &z).unwrap();
+        let l = read(
+            "a.csv",
+            "ip,timestamp,port,malware\n203.0.113.5,2021-02-22 10:15:23,51514,Emotet\nx,y\n",
+            &z,
+        )
+        .unwrap();
         assert_eq!(l.reports.len(), 1);
         assert_eq!(l.reports[0].port, Some(51514));
         assert_eq!(l.reports[0].zone.as_deref(), Some("+09:00"));
         assert_eq!(l.rejects, 1);
-        let l = read("b.txt", "203.0.113.5\t2021-02-22T01:15:23Z\n203.0.113.6\t2021-02-22T01:20:00Z\temotet\n", &z).unwrap();
+        let l = read(
+            "b.txt",
+            "203.0.113.5\t2021-02-22T01:15:23Z\n203.0.113.6\t2021-02-22T01:20:00Z\temotet\n",
+            &z,
+        )
+        .unwrap();
         assert_eq!(l.reports.len(), 2);
         assert_eq!(l.reports[1].malware.as_deref(), Some("emotet"));
         assert_eq!(l.reports[0].zone.as_deref(), Some("UTC"));

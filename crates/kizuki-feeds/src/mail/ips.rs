@@ -80,20 +80,21 @@ pub(crate) fn find_ips(s: &str) -> Vec<FoundIp> {
     while i < b.len() {
         let prev = i.checked_sub(1).map(|p| b[p]);
         let boundary = !prev.is_some_and(|p| p.is_ascii_alphanumeric() || p == b'.');
-        if boundary && b[i].is_ascii_digit() {
-            if let Some((ip, end)) = ipv4_at(b, i) {
-                let (port, end) = match port_after(b, end) {
-                    Some((p, e)) => (Some(p), e),
-                    None => (None, end),
-                };
-                out.push(FoundIp {
-                    ip: IpAddr::V4(ip),
-                    range: i..end,
-                    port,
-                });
-                i = end;
-                continue;
-            }
+        if boundary
+            && b[i].is_ascii_digit()
+            && let Some((ip, end)) = ipv4_at(b, i)
+        {
+            let (port, end) = match port_after(b, end) {
+                Some((p, e)) => (Some(p), e),
+                None => (None, end),
+            };
+            out.push(FoundIp {
+                ip: IpAddr::V4(ip),
+                range: i..end,
+                port,
+            });
+            i = end;
+            continue;
         }
         if boundary && prev != Some(b':') && hexish(b[i]) {
             let mut j = i;
@@ -102,7 +103,9 @@ pub(crate) fn find_ips(s: &str) -> Vec<FoundIp> {
             }
             let run = &s[i..j];
             let colons = run.bytes().filter(|&c| c == b':').count();
-            let after_ok = !b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.');
+            let after_ok = !b
+                .get(j)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'.');
             if after_ok
                 && colons >= 2
                 && (run.contains("::") || colons == 7)
@@ -170,10 +173,19 @@ mod tests {
     #[test]
     fn addresses_in_text() {
         assert_eq!(ips("IP:203.0.113.5 (port 1)"), ["203.0.113.5"]);
-        assert_eq!(ips("203.0.113.5:51514 -> 198.51.100.7:443"), ["203.0.113.5#51514", "198.51.100.7#443"]);
-        assert_eq!(ips("v1.2.3.4 1.2.3.4.5 256.1.1.1 10:15:23"), Vec::<String>::new());
+        assert_eq!(
+            ips("203.0.113.5:51514 -> 198.51.100.7:443"),
+            ["203.0.113.5#51514", "198.51.100.7#443"]
+        );
+        assert_eq!(
+            ips("v1.2.3.4 1.2.3.4.5 256.1.1.1 10:15:23"),
+            Vec::<String>::new()
+        );
         assert_eq!(ips("（203.0.113.5）から"), ["203.0.113.5"]);
-        assert_eq!(ips("src 2001:DB8::1 and [2001:db8::2]:443"), ["2001:db8::1", "2001:db8::2#443"]);
+        assert_eq!(
+            ips("src 2001:DB8::1 and [2001:db8::2]:443"),
+            ["2001:db8::1", "2001:db8::2#443"]
+        );
         assert_eq!(ips("::ffff:203.0.113.9"), Vec::<String>::new());
         assert_eq!(port_in_words("203.0.113.5 (ポート 51514)"), Some(51514));
         assert_eq!(port_in_words("port: 443"), Some(443));

@@ -40,7 +40,9 @@ fn zone_of(iso: &str) -> String {
     if t.ends_with('Z') || t.ends_with('z') {
         return "UTC".into();
     }
-    let tail = &t[t.len().saturating_sub(6)..];
+    let Some(tail) = t.get(t.len().saturating_sub(6)..) else {
+        return "UTC".into();
+    };
     let b = tail.as_bytes();
     if b.len() == 6 && (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
         let h: i32 = tail[1..3].parse().unwrap_or(0);
@@ -168,7 +170,10 @@ mod tests {
         let r = &p.reports[0];
         assert_eq!(r.port, Some(51514));
         assert_eq!(r.zone.as_deref(), Some("UTC"));
-        assert_eq!(r.destination.map(|d| d.to_string()).as_deref(), Some("198.51.100.7"));
+        assert_eq!(
+            r.destination.map(|d| d.to_string()).as_deref(),
+            Some("198.51.100.7")
+        );
         assert_eq!(p.problems.len(), 2, "{:?}", p.problems);
         assert_eq!(p.info.notice_id, Some(12));
         assert!(read(b"{\"kizuki_notice\": 1, \"events\": [").is_err());

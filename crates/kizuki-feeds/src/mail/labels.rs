@@ -171,7 +171,16 @@ pub(crate) fn classify(label: &str) -> Option<Label> {
 const FAMILIES: &[(&str, &[&str])] = &[
     ("emotet", &["emotet", "エモテット", "geodo", "heodo"]),
     ("trickbot", &["trickbot", "トリックボット"]),
-    ("qakbot", &["qakbot", "qbot", "quakbot", "クアックボット", "キャックボット"]),
+    (
+        "qakbot",
+        &[
+            "qakbot",
+            "qbot",
+            "quakbot",
+            "クアックボット",
+            "キャックボット",
+        ],
+    ),
     ("icedid", &["icedid", "bokbot", "アイスドアイディー"]),
     ("dridex", &["dridex", "ドリデックス"]),
     ("ursnif", &["ursnif", "gozi", "isfb", "アースニフ"]),
@@ -207,9 +216,9 @@ pub(crate) fn family_in(text: &str) -> Option<&'static str> {
     // the spaces and hyphens taken out.
     let squashed = squash(text);
     let mut found = FAMILIES.iter().filter(|(_, names)| {
-        names.iter().any(|n| {
-            contains_name(&lower, n) || (n.len() >= 9 && contains_name(&squashed, n))
-        })
+        names
+            .iter()
+            .any(|n| contains_name(&lower, n) || (n.len() >= 9 && contains_name(&squashed, n)))
     });
     let first = found.next()?;
     found.next().is_none().then_some(first.0)
@@ -224,7 +233,8 @@ fn contains_name(t: &str, name: &str) -> bool {
     t.match_indices(name).any(|(i, _)| {
         let before = i.checked_sub(1).and_then(|j| b.get(j));
         let after = b.get(i + name.len());
-        !before.is_some_and(u8::is_ascii_alphanumeric) && !after.is_some_and(u8::is_ascii_alphabetic)
+        !before.is_some_and(u8::is_ascii_alphanumeric)
+            && !after.is_some_and(u8::is_ascii_alphabetic)
     })
 }
 
@@ -239,13 +249,18 @@ pub(crate) fn malware_name(value: &str) -> Option<String> {
         return Some(f.to_owned());
     }
     let word: String = v
-        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '（' | '）' | ',' | '、' | '/'))
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, '(' | ')' | '（' | '）' | ',' | '、' | '/')
+        })
         .find(|w| !w.is_empty())?
         .chars()
         .flat_map(char::to_lowercase)
         .collect();
     let word = word.trim_matches(|c: char| c == '.' || c == '。' || c == '"' || c == '\'');
-    (!word.is_empty() && word.chars().count() <= 64).then(|| word.to_owned())
+    // A sentence is not a name.
+    let kana = word.chars().any(|c| ('\u{3041}'..='\u{309f}').contains(&c));
+    (!word.is_empty() && !kana && !word.contains('。') && word.chars().count() <= 40)
+        .then(|| word.to_owned())
 }
 
 #[cfg(test)]
@@ -271,7 +286,16 @@ mod tests {
         ] {
             assert_eq!(kind(l), Some(Address), "{l}");
         }
-        for l in ["日時", "観測日時", "通信日時", "検知日時", "Date/Time", "Time", "Timestamp", "Observed"] {
+        for l in [
+            "日時",
+            "観測日時",
+            "通信日時",
+            "検知日時",
+            "Date/Time",
+            "Time",
+            "Timestamp",
+            "Observed",
+        ] {
             assert_eq!(kind(l), Some(Time), "{l}");
         }
         for l in ["マルウェア", "マルウェア名", "Malware", "Infection"] {
@@ -301,10 +325,20 @@ mod tests {
     fn malware_names() {
         assert_eq!(malware_name("Emotet").as_deref(), Some("emotet"));
         assert_eq!(malware_name("エモテット").as_deref(), Some("emotet"));
-        assert_eq!(malware_name("Emotet（エモテット）").as_deref(), Some("emotet"));
+        assert_eq!(
+            malware_name("Emotet（エモテット）").as_deref(),
+            Some("emotet")
+        );
         assert_eq!(malware_name("Qbot").as_deref(), Some("qakbot"));
-        assert_eq!(malware_name("SomethingNew v2").as_deref(), Some("somethingnew"));
+        assert_eq!(
+            malware_name("SomethingNew v2").as_deref(),
+            Some("somethingnew")
+        );
         assert_eq!(family_in("Emotet 感染のおそれ"), Some("emotet"));
         assert_eq!(family_in("remotetools"), None);
+        assert_eq!(
+            malware_name("サーバーと通信していたとの報告を受けました。"),
+            None
+        );
     }
 }

@@ -115,7 +115,10 @@ mod tests {
         let n = Norm::new(line);
         assert_eq!(n.text, "IPアドレス:203.0.113.5");
         let at = n.text.find("203").unwrap();
-        assert_eq!(original(line, &n, at..n.text.len()), "２０３．０．１１３．５");
+        assert_eq!(
+            original(line, &n, at..n.text.len()),
+            "２０３．０．１１３．５"
+        );
 
         let n = Norm::new("203[.]0[.]113[.]5 and 198.51.100(.)7");
         assert_eq!(n.text, "203.0.113.5 and 198.51.100.7");

@@ -75,7 +75,10 @@ fn starts_with_header(r: &[u8]) -> bool {
     let Some(colon) = line.iter().position(|&c| c == b':') else {
         return false;
     };
-    colon > 0 && line[..colon].iter().all(|&c| (33..=126).contains(&c) && c != b':')
+    colon > 0
+        && line[..colon]
+            .iter()
+            .all(|&c| (33..=126).contains(&c) && c != b':')
 }
 
 fn parse_raw(raw: &[u8], opts: &MailOptions) -> MailNotice {
@@ -146,7 +149,8 @@ fn guess_language(s: &str) -> Option<Language> {
 /// or another sender's reference after `通知番号` or `Reference`.
 fn subject_code(subject: &str) -> Option<NoticeCode> {
     let folded = super::normalize::Norm::new(subject).text;
-    let lower = folded.to_lowercase();
+    // ASCII lower case keeps byte offsets, so `lower`'s indices fit `folded`.
+    let lower = folded.to_ascii_lowercase();
     for (key, any_form) in [
         ("通知番号", true),
         ("reference", true),
@@ -199,7 +203,8 @@ fn collect_parts<'m>(msg: &'m Message<'m>, problems: &mut Vec<String>) -> Parts<
         if let Some(part) = msg.parts.get(*id as usize)
             && matches!(part.body, PartType::Text(_) | PartType::Html(_))
         {
-            p.texts.push(parts::text(msg, part, &format!("text part {id}"), problems));
+            p.texts
+                .push(parts::text(msg, part, &format!("text part {id}"), problems));
         }
     }
     for (i, id) in msg.attachments.iter().enumerate() {
@@ -209,7 +214,9 @@ fn collect_parts<'m>(msg: &'m Message<'m>, problems: &mut Vec<String>) -> Parts<
         let name = parts::name(msg, part, i + 1);
         let ct = parts::content_type(part);
         if part.is_encoding_problem {
-            problems.push(format!("attachment {name}: its MIME structure or encoding is damaged"));
+            problems.push(format!(
+                "MIME part {name}: its structure or encoding is damaged"
+            ));
         }
         let info = |read_as: &str, size: usize| AttachmentInfo {
             name: name.clone(),
@@ -242,6 +249,16 @@ fn collect_parts<'m>(msg: &'m Message<'m>, problems: &mut Vec<String>) -> Parts<
             p.raw_messages.push(bytes);
             continue;
         }
+        // A damaged text part that mail-parser did not take as the body
+        // (no file name, plain text) is still the text to read.
+        if ct == "text/plain"
+            && mail_parser::MimeHeaders::attachment_name(part).is_none()
+            && matches!(part.body, PartType::Text(_))
+        {
+            p.texts
+                .push(parts::text(msg, part, &format!("text part {id}"), problems));
+            continue;
+        }
         let charset = parts::charset_label(part).map(str::to_owned);
         p.reports.push((name, ct, charset, bytes));
     }
@@ -260,9 +277,8 @@ fn check_complete(msg: &Message<'_>, problems: &mut Vec<String>) {
         let close = format!("--{b}--");
         let raw = msg.raw_message();
         if !raw.windows(close.len()).any(|w| w == close.as_bytes()) {
-            problems.push(
-                "the message seems cut short: its closing MIME boundary is missing".into(),
-            );
+            problems
+                .push("the message seems cut short: its closing MIME boundary is missing".into());
         }
     }
 }
@@ -271,7 +287,9 @@ fn read_message(msg: &Message<'_>, depth: usize, opts: &MailOptions) -> MailNoti
     let mut n = MailNotice::empty();
     let mut problems = Vec::new();
     n.message_id = header::message_id(msg);
-    n.from = header::mailboxes(msg, "From", &mut problems).into_iter().next();
+    n.from = header::mailboxes(msg, "From", &mut problems)
+        .into_iter()
+        .next();
     n.to = header::mailboxes(msg, "To", &mut problems);
     n.cc = header::mailboxes(msg, "Cc", &mut problems);
     n.subject = header::text(msg, "Subject", &mut problems);
@@ -360,7 +378,10 @@ fn read_message(msg: &Message<'_>, depth: usize, opts: &MailOptions) -> MailNoti
         n.cc = f.cc;
         n.subject = f.subject;
         let outer_zone = zone_for(opts, offset);
-        let inner_date = f.date.as_deref().and_then(|d| header::parse_date(d, &outer_zone));
+        let inner_date = f
+            .date
+            .as_deref()
+            .and_then(|d| header::parse_date(d, &outer_zone));
         if f.date.is_some() && inner_date.is_none() {
             problems.push(format!(
                 "forwarded original: date {:?} not understood",
@@ -393,7 +414,11 @@ fn read_message(msg: &Message<'_>, depth: usize, opts: &MailOptions) -> MailNoti
         .and_then(|c| code::read(c, CodeSource::KizukiJson));
     let subject_code = n.subject.as_deref().and_then(subject_code);
     let text_code = found.codes.first().cloned();
-    let family = one_family(&found, n.subject.as_deref(), &lines[from_line.min(lines.len())..]);
+    let family = one_family(
+        &found,
+        n.subject.as_deref(),
+        &lines[from_line.min(lines.len())..],
+    );
     match kizuki {
         Some(k) => use_kizuki(&mut n, k, &found, &mut problems),
         None => use_text(&mut n, att_reports, found, family, &mut problems),
@@ -513,17 +538,21 @@ fn use_text(
     problems.extend(found.problems);
     // The text often repeats what the attachment says: keep a text report
     // only when the attachment has nothing for that address and time.
-    let dup = |t: &Reported| {
-        att_reports
-            .iter()
-            .any(|a| a.address == t.address && (t.time.is_none() || a.time == t.time))
-    };
-    text_reports.retain(|t| !dup(t));
+    let in_attachment: std::collections::HashSet<_> =
+        att_reports.iter().map(|a| (a.address, a.time)).collect();
+    let addresses: std::collections::HashSet<_> = att_reports.iter().map(|a| a.address).collect();
+    text_reports.retain(|t| match t.time {
+        Some(_) => !in_attachment.contains(&(t.address, t.time)),
+        None => !addresses.contains(&t.address),
+    });
     n.reports = att_reports;
     n.reports.extend(text_reports);
 }
 
-fn choose_code(candidates: [Option<NoticeCode>; 4], problems: &mut Vec<String>) -> Option<NoticeCode> {
+fn choose_code(
+    candidates: [Option<NoticeCode>; 4],
+    problems: &mut Vec<String>,
+) -> Option<NoticeCode> {
     let [header, json, text, subject] = candidates;
     let chosen = header
         .clone()
@@ -541,9 +570,7 @@ fn choose_code(candidates: [Option<NoticeCode>; 4], problems: &mut Vec<String>) 
         {
             problems.push(format!(
                 "notice code {} in {what} differs from {} ({:?})",
-                c.code,
-                chosen.code,
-                chosen.source
+                c.code, chosen.code, chosen.source
             ));
         }
     }
@@ -552,20 +579,9 @@ fn choose_code(candidates: [Option<NoticeCode>; 4], problems: &mut Vec<String>) 
 
 /// Dedupes reports and sets the status.
 fn finish(n: &mut MailNotice) {
-    let mut seen: Vec<Reported> = Vec::with_capacity(n.reports.len());
-    for r in std::mem::take(&mut n.reports) {
-        let same = seen.iter().any(|s| {
-            s.address == r.address
-                && s.port == r.port
-                && s.time == r.time
-                && s.malware == r.malware
-                && s.destination == r.destination
-        });
-        if !same {
-            seen.push(r);
-        }
-    }
-    n.reports = seen;
+    let mut seen = std::collections::HashSet::with_capacity(n.reports.len());
+    n.reports
+        .retain(|r| seen.insert((r.address, r.port, r.time, r.malware.clone(), r.destination)));
     if n.reports.is_empty() {
         n.kind = NoticeKind::Unparsed;
         n.status = Status::Unparsed;

@@ -44,10 +44,19 @@ pub(crate) fn bytes(msg: &Message<'_>, part: &MessagePart<'_>) -> Vec<u8> {
             // mail-parser has already decoded the charset (or replaced what
             // it could not); go back to the raw bytes.
             let raw = raw_slice(msg, part.offset_body, part.offset_end).unwrap_or_default();
-            match part.encoding {
-                Encoding::Base64 => charset::base64_lenient(raw),
-                Encoding::QuotedPrintable => charset::quoted_printable(raw),
-                Encoding::None => raw.to_vec(),
+            // mail-parser forgets the encoding of a part it found damaged
+            // (cut short, say); the header still says what it was.
+            let declared = part
+                .content_transfer_encoding()
+                .map(|e| e.trim().to_ascii_lowercase());
+            match (part.encoding, declared.as_deref()) {
+                (Encoding::Base64, _) | (Encoding::None, Some("base64")) => {
+                    charset::base64_lenient(raw)
+                }
+                (Encoding::QuotedPrintable, _) | (Encoding::None, Some("quoted-printable")) => {
+                    charset::quoted_printable(raw)
+                }
+                (Encoding::None, _) => raw.to_vec(),
             }
         }
         PartType::Message(m) => m.raw_message().to_vec(),
@@ -56,7 +65,12 @@ pub(crate) fn bytes(msg: &Message<'_>, part: &MessagePart<'_>) -> Vec<u8> {
 }
 
 /// A text part, decoded. HTML is turned into text.
-pub(crate) fn text(msg: &Message<'_>, part: &MessagePart<'_>, what: &str, problems: &mut Vec<String>) -> String {
+pub(crate) fn text(
+    msg: &Message<'_>,
+    part: &MessagePart<'_>,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> String {
     let b = bytes(msg, part);
     let d = charset::decode(&b, charset_label(part));
     if let Some(p) = d.problem {
@@ -71,7 +85,12 @@ pub(crate) fn text(msg: &Message<'_>, part: &MessagePart<'_>, what: &str, proble
 
 /// A parameter of a raw `Content-Type` / `Content-Disposition` value,
 /// decoded by kizuki (for names in raw Shift_JIS).
-fn raw_param(msg: &Message<'_>, part: &MessagePart<'_>, header: &str, param: &str) -> Option<String> {
+fn raw_param(
+    msg: &Message<'_>,
+    part: &MessagePart<'_>,
+    header: &str,
+    param: &str,
+) -> Option<String> {
     let h = part
         .headers
         .iter()

@@ -1,148 +1,13 @@
-//! Finding a date and time in a line of a notice, as people write them.
-//!
-//! Works on folded text (see [`Norm`](super::normalize::Norm)): ASCII
-//! digits and punctuation, Japanese words kept. Knows
-//! `2021/02/22 10:15:23 (日本時間)`, `2021年2月22日(月) 午後3時15分`,
-//! `2021-02-22T01:15:23Z`, `22 Feb 2021 10:15:23 +0900`,
-//! `Feb 22, 2021 at 10:15 AM`, and ranges such as `10:00～10:30 JST`.
-//! The zone is whatever is written beside the time; what to do without one
-//! is the caller's choice ([`Found::resolve`]).
+//! The shapes of dates and times, read with a cursor over folded text.
 
-use kizuki_event::time::{Civil, Zone};
-use std::ops::Range;
-
-/// A zone written beside a time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ZoneHint {
-    /// `JST`, `日本時間`, `日本標準時`.
-    Tokyo,
-    /// `UTC`, `GMT`, `Z`, `協定世界時`.
-    Utc,
-    /// A numeric offset, in seconds east of UTC.
-    Offset(i32),
-}
-
-/// A zone to read naive times in, and the name reports give it.
-#[derive(Clone, Debug)]
-pub(crate) struct ZoneChoice {
-    /// The zone.
-    pub zone: Zone,
-    /// `Asia/Tokyo`, `UTC`, `+09:00`.
-    pub name: String,
-}
-
-impl ZoneChoice {
-    /// From a [`Zone`].
-    pub fn of(zone: Zone) -> ZoneChoice {
-        let name = zone.to_string();
-        ZoneChoice { zone, name }
-    }
-}
-
-/// `+09:00` for an offset in seconds.
-pub(crate) fn offset_name(secs: i32) -> String {
-    if secs == 0 {
-        return "UTC".into();
-    }
-    let sign = if secs < 0 { '-' } else { '+' };
-    let a = secs.unsigned_abs();
-    format!("{sign}{:02}:{:02}", a / 3600, a / 60 % 60)
-}
-
-impl ZoneHint {
-    /// The zone and its name.
-    pub fn choice(self) -> ZoneChoice {
-        match self {
-            ZoneHint::Tokyo => ZoneChoice {
-                zone: Zone::parse("Asia/Tokyo").unwrap_or(Zone::Fixed(9 * 3600)),
-                name: "Asia/Tokyo".into(),
-            },
-            ZoneHint::Utc => ZoneChoice {
-                zone: Zone::Utc,
-                name: "UTC".into(),
-            },
-            ZoneHint::Offset(s) => ZoneChoice {
-                zone: if s == 0 { Zone::Utc } else { Zone::Fixed(s) },
-                name: offset_name(s),
-            },
-        }
-    }
-}
-
-/// A calendar date.
-pub(crate) type Date = (i32, u8, u8);
-/// A time of day: hour, minute, second, microsecond.
-pub(crate) type Tod = (u8, u8, u8, u32);
-
-/// A date (and usually a time) found in a line.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Found {
-    /// Where it is in the folded line, zone and range end included.
-    pub range: Range<usize>,
-    /// The date.
-    pub date: Date,
-    /// The time of day, when written.
-    pub time: Option<Tod>,
-    /// The zone, when written.
-    pub zone: Option<ZoneHint>,
-    /// The end of a range (`10:00～10:30`): its own date when written.
-    pub end: Option<(Option<Date>, Tod)>,
-}
-
-/// A time resolved to UTC.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Resolved {
-    /// µs since the epoch.
-    pub time: Option<i64>,
-    /// The end of a range, µs since the epoch.
-    pub end: Option<i64>,
-    /// The zone it was read in.
-    pub zone: String,
-}
-
-fn civil(d: Date, t: Tod) -> Civil {
-    Civil {
-        year: d.0,
-        month: d.1,
-        day: d.2,
-        hour: t.0,
-        minute: t.1,
-        second: t.2,
-        micro: t.3,
-    }
-}
-
-impl Found {
-    /// The times in UTC: in the written zone, else in `fallback`.
-    pub fn resolve(&self, fallback: &ZoneChoice) -> Resolved {
-        let z = self.zone.map(ZoneHint::choice);
-        let z = z.as_ref().unwrap_or(fallback);
-        let at = |d: Date, t: Tod| z.zone.to_timestamp(civil(d, t)).map(|t| t.as_micros());
-        let time = self.time.and_then(|t| at(self.date, t));
-        let end = match (self.end, time) {
-            (Some((d, t)), Some(start)) => at(d.unwrap_or(self.date), t).map(|e| {
-                // `23:50～00:10` ends the next day.
-                if e < start && d.is_none() {
-                    e + 86_400_000_000
-                } else {
-                    e
-                }
-            }),
-            _ => None,
-        };
-        Resolved {
-            time,
-            end,
-            zone: z.name.clone(),
-        }
-    }
-}
+use super::found::{Date, Found, Tod, ZoneHint, civil};
 
 /// A cursor over folded text.
-struct Cur<'a> {
+pub(super) struct Cur<'a> {
     s: &'a str,
     b: &'a [u8],
-    i: usize,
+    /// The byte the cursor is at.
+    pub(super) i: usize,
 }
 
 const MONTHS: &[&str] = &[
@@ -171,7 +36,7 @@ const WEEKDAYS: &[&str] = &[
 const JA_WEEKDAYS: &[&str] = &["月", "火", "水", "木", "金", "土", "日"];
 
 impl<'a> Cur<'a> {
-    fn new(s: &'a str, i: usize) -> Cur<'a> {
+    pub(super) fn new(s: &'a str, i: usize) -> Cur<'a> {
         Cur {
             s,
             b: s.as_bytes(),
@@ -239,10 +104,7 @@ impl<'a> Cur<'a> {
     fn month_name(&mut self) -> Option<u8> {
         let save = self.i;
         for (n, m) in MONTHS.iter().enumerate() {
-            if self.eat_word(m)
-                || self.eat_word(&m[..3])
-                || (n == 8 && self.eat_word("sept"))
-            {
+            if self.eat_word(m) || self.eat_word(&m[..3]) || (n == 8 && self.eat_word("sept")) {
                 if self.peek() == Some(b'.') {
                     self.i += 1;
                 }
@@ -369,7 +231,7 @@ fn day_first(c: &mut Cur<'_>) -> Option<Date> {
 }
 
 /// A time of day at the cursor.
-fn time_of_day(c: &mut Cur<'_>) -> Option<Tod> {
+pub(super) fn time_of_day(c: &mut Cur<'_>) -> Option<Tod> {
     let save = c.i;
     let mut pm: Option<bool> = None;
     if c.eat("午前") {
@@ -521,7 +383,7 @@ fn offset(c: &mut Cur<'_>, short_ok: bool) -> Option<i32> {
 }
 
 /// A zone at the cursor (after optional spaces), in parentheses or not.
-fn zone(c: &mut Cur<'_>, attached: bool) -> Option<ZoneHint> {
+pub(super) fn zone(c: &mut Cur<'_>, attached: bool) -> Option<ZoneHint> {
     let save = c.i;
     if attached && c.peek() == Some(b'Z') {
         c.i += 1;
@@ -548,7 +410,9 @@ fn zone(c: &mut Cur<'_>, attached: bool) -> Option<ZoneHint> {
         }
     } else if c.eat_word("jst") || c.eat("日本標準時") || c.eat("日本時間") {
         Some(ZoneHint::Tokyo)
-    } else if (spaced || paren) && let Some(o) = offset(c, false) {
+    } else if (spaced || paren)
+        && let Some(o) = offset(c, false)
+    {
         Some(ZoneHint::Offset(o))
     } else {
         None
@@ -617,7 +481,7 @@ fn range_end(c: &mut Cur<'_>) -> Option<(Option<Date>, Tod, Option<ZoneHint>)> {
 }
 
 /// A date (and time) starting exactly at byte `i`.
-fn parse_at(s: &str, i: usize) -> Option<Found> {
+pub(super) fn parse_at(s: &str, i: usize) -> Option<Found> {
     let mut c = Cur::new(s, i);
     let d = date(&mut c)?;
     let after_date = c.i;
@@ -663,157 +527,4 @@ fn parse_at(s: &str, i: usize) -> Option<Found> {
         zone: z,
         end,
     })
-}
-
-/// Whether a date could start at byte `i`.
-fn candidate(b: &[u8], i: usize) -> bool {
-    let c = b[i];
-    let prev = if i == 0 { None } else { Some(b[i - 1]) };
-    if c.is_ascii_digit() {
-        return !prev.is_some_and(|p| p.is_ascii_digit() || p == b'.' || p == b':');
-    }
-    c.is_ascii_alphabetic() && !prev.is_some_and(|p| p.is_ascii_alphabetic())
-}
-
-/// Every date in a folded line, left to right, not overlapping.
-pub(crate) fn find_all(s: &str) -> Vec<Found> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if s.is_char_boundary(i)
-            && candidate(b, i)
-            && let Some(f) = parse_at(s, i)
-        {
-            i = f.range.end.max(i + 1);
-            out.push(f);
-            continue;
-        }
-        i += 1;
-    }
-    out
-}
-
-/// The first date in a folded line with a time, else the first date.
-pub(crate) fn find(s: &str) -> Option<Found> {
-    let all = find_all(s);
-    all.iter()
-        .find(|f| f.time.is_some())
-        .or_else(|| all.first())
-        .cloned()
-}
-
-/// A time of day on its own (`10:15:23`, `10時15分 JST`), for notices that
-/// put the date and the time on different lines.
-pub(crate) fn find_time_only(s: &str) -> Option<(Range<usize>, Tod, Option<ZoneHint>)> {
-    let b = s.as_bytes();
-    for i in 0..b.len() {
-        let starts = s.is_char_boundary(i)
-            && (b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_digit())
-                || s[i..].starts_with("午"));
-        if !starts {
-            continue;
-        }
-        let mut c = Cur::new(s, i);
-        if let Some(t) = time_of_day(&mut c) {
-            let z = zone(&mut c, false);
-            return Some((i..c.i, t, z));
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn utc(s: &str) -> (String, Option<String>) {
-        let f = find(s).unwrap_or_else(|| panic!("no date in {s:?}"));
-        let r = f.resolve(&ZoneChoice::of(Zone::Utc));
-        let iso = |us: i64| {
-            kizuki_event::Timestamp::from_micros(us)
-                .map(|t| t.to_iso())
-                .unwrap_or_default()
-        };
-        (
-            format!("{} {}", r.time.map(iso).unwrap_or_default(), r.zone),
-            r.end.map(iso),
-        )
-    }
-
-    #[test]
-    fn japanese_forms() {
-        let t = "2021-02-22T01:15:23+00:00 Asia/Tokyo";
-        assert_eq!(utc("2021/02/22 10:15:23 (日本時間)").0, t);
-        assert_eq!(utc("2021/02/22 10:15:23 JST").0, t);
-        assert_eq!(
-            utc("2021/02/22 10:15 JST").0,
-            "2021-02-22T01:15:00+00:00 Asia/Tokyo"
-        );
-        assert_eq!(
-            utc("2021年2月22日 10時15分").0,
-            "2021-02-22T10:15:00+00:00 UTC"
-        );
-        assert_eq!(
-            utc("2021年2月22日(月) 午後3時15分20秒 日本時間").0,
-            "2021-02-22T06:15:20+00:00 Asia/Tokyo"
-        );
-        assert_eq!(
-            utc("2021 年 2 月 22 日 午前 10 時 15 分").0,
-            "2021-02-22T10:15:00+00:00 UTC"
-        );
-    }
-
-    #[test]
-    fn numeric_and_english_forms() {
-        let t = "2021-02-22T01:15:23+00:00";
-        assert_eq!(utc("2021-02-22 10:15:23 +0900").0, format!("{t} +09:00"));
-        assert_eq!(utc("2021-02-22T01:15:23Z").0, format!("{t} UTC"));
-        assert_eq!(utc("2021-02-22T10:15:23+09:00").0, format!("{t} +09:00"));
-        assert_eq!(utc("2021-02-22 01:15:23 UTC").0, format!("{t} UTC"));
-        assert_eq!(utc("2021-02-22 01:15:23 (UTC)").0, format!("{t} UTC"));
-        assert_eq!(utc("2021-02-22 01:15:23 (協定世界時)").0, format!("{t} UTC"));
-        assert_eq!(utc("2021-02-22 01:15:23 (GMT)").0, format!("{t} UTC"));
-        assert_eq!(utc("Feb 22, 2021 10:15:23 JST").0, format!("{t} Asia/Tokyo"));
-        assert_eq!(utc("22 Feb 2021 10:15:23 +0900").0, format!("{t} +09:00"));
-        assert_eq!(
-            utc("Mon, 22 Feb 2021 10:15:23 +0900 (JST)").0,
-            format!("{t} +09:00")
-        );
-        assert_eq!(
-            utc("Mon, Feb 22, 2021 at 10:15 AM").0,
-            "2021-02-22T10:15:00+00:00 UTC"
-        );
-        assert_eq!(
-            utc("February 22, 2021 at 10:15:23 GMT+9").0,
-            format!("{t} +09:00")
-        );
-    }
-
-    #[test]
-    fn ranges_keep_the_start_and_note_the_end() {
-        let (start, end) = utc("2021/02/22 10:00~10:30 (日本時間)");
-        assert_eq!(start, "2021-02-22T01:00:00+00:00 Asia/Tokyo");
-        assert_eq!(end.as_deref(), Some("2021-02-22T01:30:00+00:00"));
-        let (start, end) = utc("2021-02-22 10:15:23 JST ~ 2021-02-22 11:00:00 JST (3 回)");
-        assert_eq!(start, "2021-02-22T01:15:23+00:00 Asia/Tokyo");
-        assert_eq!(end.as_deref(), Some("2021-02-22T02:00:00+00:00"));
-        let (_, end) = utc("2021/02/22 23:50-00:10 JST");
-        assert_eq!(end.as_deref(), Some("2021-02-22T15:10:00+00:00"));
-    }
-
-    #[test]
-    fn not_dates() {
-        assert!(find("203.0.113.5").is_none());
-        assert!(find("version 1.2.3").is_none());
-        assert!(find("2021/13/40 10:00").is_none());
-        let f = find("2021/02/22").unwrap();
-        assert_eq!(f.time, None);
-        let f = find("203.0.113.5 2021-02-22 10:15:23 JST emotet").unwrap();
-        assert_eq!(f.range, 12..35);
-        assert_eq!(
-            find_time_only("10:15:23 (JST)"),
-            Some((0..14, (10, 15, 23, 0), Some(ZoneHint::Tokyo)))
-        );
-    }
 }
