@@ -360,6 +360,24 @@ async fn insert_tasks(
     Ok(ids)
 }
 
+/// The rows of `table` that belong to an incident, in id order.
+async fn incident_rows<T>(
+    store: &Store,
+    cols: &str,
+    table: &str,
+    incident: i64,
+) -> Result<Vec<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as::<_, T>(&format!(
+        "SELECT {cols} FROM {table} WHERE incident_id = $1 ORDER BY id"
+    ))
+    .bind(incident)
+    .fetch_all(&store.pool)
+    .await?)
+}
+
 impl Store {
     /// Opens an incident from one message: its reports, the playbook's
     /// tasks, and the `opened` entry on the timeline, in one transaction.
@@ -483,32 +501,17 @@ impl Store {
 
     /// An incident's reports.
     pub async fn incident_reports(&self, id: i64) -> Result<Vec<Report>, StoreError> {
-        Ok(sqlx::query_as::<_, Report>(&format!(
-            "SELECT {REPORT_COLS} FROM incident_reports WHERE incident_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
+        incident_rows(self, REPORT_COLS, "incident_reports", id).await
     }
 
     /// An incident's hosts.
     pub async fn incident_hosts(&self, id: i64) -> Result<Vec<Host>, StoreError> {
-        Ok(sqlx::query_as::<_, Host>(&format!(
-            "SELECT {HOST_COLS} FROM hosts WHERE incident_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
+        incident_rows(self, HOST_COLS, "hosts", id).await
     }
 
     /// An incident's tasks.
     pub async fn incident_tasks(&self, id: i64) -> Result<Vec<Task>, StoreError> {
-        Ok(sqlx::query_as::<_, Task>(&format!(
-            "SELECT {TASK_COLS} FROM tasks WHERE incident_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
+        incident_rows(self, TASK_COLS, "tasks", id).await
     }
 
     /// An incident's timeline, oldest first.
@@ -523,12 +526,7 @@ impl Store {
 
     /// An incident's evidence.
     pub async fn incident_evidence(&self, id: i64) -> Result<Vec<Evidence>, StoreError> {
-        Ok(sqlx::query_as::<_, Evidence>(&format!(
-            "SELECT {EVIDENCE_COLS} FROM evidence WHERE incident_id = $1 ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?)
+        incident_rows(self, EVIDENCE_COLS, "evidence", id).await
     }
 
     /// Sets a milestone the first time only; later calls change nothing and

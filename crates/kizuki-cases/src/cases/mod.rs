@@ -10,7 +10,7 @@ pub use evidence::EvidenceOutcome;
 pub use hosts::HostInput;
 pub use intake::{IncomingNotice, IncomingReport, IntakeOutcome};
 pub use tasks::{TASK_STATES, TaskChange};
-pub use view::{CaseView, NoticeSummary};
+pub use view::CaseView;
 
 use crate::error::CaseError;
 use crate::playbook::Playbook;

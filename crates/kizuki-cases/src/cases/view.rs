@@ -16,8 +16,8 @@ pub struct CaseView {
     pub drill: bool,
     /// What the notices reported.
     pub reports: Vec<Report>,
-    /// The messages behind it (without their parsed body).
-    pub notices: Vec<NoticeSummary>,
+    /// The messages behind it, oldest first.
+    pub notices: Vec<Intake>,
     /// Hosts.
     pub hosts: Vec<Host>,
     /// Tasks.
@@ -26,42 +26,6 @@ pub struct CaseView {
     pub evidence: Vec<Evidence>,
     /// Every change, oldest first.
     pub timeline: Vec<Change>,
-}
-
-/// A message behind an incident, in short.
-#[derive(Clone, Debug, Serialize)]
-pub struct NoticeSummary {
-    /// Intake id.
-    pub id: i64,
-    /// Where it came from.
-    pub source: String,
-    /// Sender.
-    pub sender: String,
-    /// Who forwarded it.
-    pub forwarded_by: String,
-    /// Subject.
-    pub subject: String,
-    /// Notice code.
-    pub code: String,
-    /// When it was taken in.
-    pub received_at: i64,
-    /// `parsed`, `partial` or `unparsed`.
-    pub status: String,
-}
-
-impl From<Intake> for NoticeSummary {
-    fn from(i: Intake) -> Self {
-        NoticeSummary {
-            id: i.id,
-            source: i.source,
-            sender: i.sender,
-            forwarded_by: i.forwarded_by,
-            subject: i.subject,
-            code: i.code,
-            received_at: i.received_at,
-            status: i.status,
-        }
-    }
 }
 
 impl Cases {
@@ -86,13 +50,7 @@ impl Cases {
             drill: incident.drill_id.is_some(),
             incident,
             reports: self.store.incident_reports(id).await?,
-            notices: self
-                .store
-                .incident_intake(id)
-                .await?
-                .into_iter()
-                .map(NoticeSummary::from)
-                .collect(),
+            notices: self.store.incident_intake(id).await?,
             hosts: self.store.incident_hosts(id).await?,
             tasks: self.store.incident_tasks(id).await?,
             evidence: self.store.incident_evidence(id).await?,
