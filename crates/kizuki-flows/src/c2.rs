@@ -256,7 +256,9 @@ impl C2List {
 fn entry_of(ev: &Event, opts: &C2Options) -> Result<C2Entry, String> {
     let ip = ev.source_ip().ok_or("no C2 address (source.ip)")?;
     let port = ev.source_port();
-    let malware = ev.malware_name().ok_or("no malware family (malware.name)")?;
+    let malware = ev
+        .malware_name()
+        .ok_or("no malware family (malware.name)")?;
     let first_seen = match ev.extra().get("first_seen").and_then(|v| v.as_str()) {
         Some(s) => kizuki_event::Timestamp::parse_iso(s)
             .map_err(|e| format!("extra.first_seen: {e}"))?
@@ -329,7 +331,15 @@ mod tests {
         assert!(!e.valid_during(t("2021-01-10T04:00:00Z"), t("2021-01-10T04:59:59Z")));
         let online = C2Entry::new(e.ip, None, "qakbot", e.first_seen, None, Some("online"), &o);
         assert_eq!(online.valid_to, i64::MAX);
-        let offline = C2Entry::new(e.ip, None, "qakbot", e.first_seen, None, Some("offline"), &o);
+        let offline = C2Entry::new(
+            e.ip,
+            None,
+            "qakbot",
+            e.first_seen,
+            None,
+            Some("offline"),
+            &o,
+        );
         assert_eq!(offline.valid_to, e.first_seen + 30 * DAY);
     }
 
@@ -339,7 +349,15 @@ mod tests {
         let ip: IpAddr = "198.51.100.7".parse().unwrap();
         let list = C2List::from_entries(vec![
             C2Entry::new(ip, Some(443), "emotet", 0, date("1970-01-02"), None, &o),
-            C2Entry::new(ip, Some(443), "emotet", 10 * DAY, date("1970-01-15"), None, &o),
+            C2Entry::new(
+                ip,
+                Some(443),
+                "emotet",
+                10 * DAY,
+                date("1970-01-15"),
+                None,
+                &o,
+            ),
             C2Entry::new(ip, Some(8080), "qakbot", 0, date("1970-01-15"), None, &o),
         ]);
         let hits = |port, at: i64, m| {
@@ -352,17 +370,25 @@ mod tests {
         assert_eq!(hits(443, 11 * DAY, None), vec![1]);
         assert_eq!(hits(8080, 11 * DAY, Some("emotet")), Vec::<usize>::new());
         assert_eq!(hits(8080, 11 * DAY, Some("qakbot")), vec![2]);
-        assert_eq!(list.lookup("192.0.2.9".parse().unwrap(), Some(443), 0, 0, None).count(), 0);
+        assert_eq!(
+            list.lookup("192.0.2.9".parse().unwrap(), Some(443), 0, 0, None)
+                .count(),
+            0
+        );
     }
 
     #[test]
     fn entries_from_feodo_events() {
         let mut ev = Event::new();
-        ev.add(Field::SourceIp, Input::Str("162.243.103.246")).unwrap();
+        ev.add(Field::SourceIp, Input::Str("162.243.103.246"))
+            .unwrap();
         ev.add(Field::SourcePort, Input::Str("8080")).unwrap();
         ev.add(Field::MalwareName, Input::Str("Emotet")).unwrap();
         ev.add(Field::Status, Input::Str("offline")).unwrap();
-        ev.set_extra("first_seen", ExtraValue::Str("2022-06-04T21:24:53+00:00".into()));
+        ev.set_extra(
+            "first_seen",
+            ExtraValue::Str("2022-06-04T21:24:53+00:00".into()),
+        );
         ev.set_extra("last_online", ExtraValue::Str("2026-03-07".into()));
         let mut bad = Event::new();
         bad.add(Field::MalwareName, Input::Str("QakBot")).unwrap();

@@ -44,7 +44,9 @@ impl FlowFormat {
     /// `csv:PATH` for a mapping file.
     pub fn from_spec(spec: &str) -> Result<FlowFormat, FlowError> {
         if let Some(path) = spec.strip_prefix("csv:") {
-            return Ok(FlowFormat::Mapped(Box::new(Mapping::from_path(Path::new(path))?)));
+            return Ok(FlowFormat::Mapped(Box::new(Mapping::from_path(
+                Path::new(path),
+            )?)));
         }
         match spec.to_ascii_lowercase().as_str() {
             "zeek" | "zeek-tsv" | "zeek-json" | "conn" => Ok(FlowFormat::Zeek),
@@ -104,8 +106,13 @@ impl FlowFormat {
 /// Opens a log file, decompressing `.gz`.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, FlowError> {
     let f = std::fs::File::open(path).map_err(|e| FlowError::io(path, e))?;
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz")) {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f))))
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            std::io::BufReader::new(f),
+        )))
     } else {
         Ok(Box::new(f))
     }

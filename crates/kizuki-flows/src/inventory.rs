@@ -5,6 +5,7 @@
 use crate::error::{FlowError, Reject};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Read;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -53,9 +54,13 @@ pub fn normalize_mac(s: &str) -> Option<String> {
         17 => {
             let sep = s.as_bytes()[2];
             matches!(sep, b':' | b'-')
-                && s.bytes()
-                    .enumerate()
-                    .all(|(i, c)| if i % 3 == 2 { c == sep } else { c != b':' && c != b'-' })
+                && s.bytes().enumerate().all(|(i, c)| {
+                    if i % 3 == 2 {
+                        c == sep
+                    } else {
+                        c != b':' && c != b'-'
+                    }
+                })
         }
         14 => s
             .bytes()
@@ -106,24 +111,27 @@ impl Inventory {
         let i = self.assets.len();
         let mut dup = false;
         if let Some(ip) = a.ip {
-            dup |= self.ip.insert(ip, i).is_some_and(|old| {
-                self.ip.insert(ip, old);
-                true
-            });
+            match self.ip.entry(ip) {
+                Entry::Occupied(_) => dup = true,
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+            }
         }
         if let Some(h) = &a.hostname {
-            let k = h.to_lowercase();
-            if self.hostname.contains_key(&k) {
-                dup = true;
-            } else {
-                self.hostname.insert(k, i);
+            match self.hostname.entry(h.to_lowercase()) {
+                Entry::Occupied(_) => dup = true,
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
         }
         if let Some(m) = &a.mac {
-            if self.mac.contains_key(m) {
-                dup = true;
-            } else {
-                self.mac.insert(m.clone(), i);
+            match self.mac.entry(m.clone()) {
+                Entry::Occupied(_) => dup = true,
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
         }
         if dup {
@@ -148,7 +156,8 @@ impl Inventory {
                 .iter()
                 .position(|h| h.trim_ascii().eq_ignore_ascii_case(n.as_bytes()))
         };
-        let id = col("asset_id").ok_or_else(|| FlowError::format(file, "header has no asset_id column"))?;
+        let id = col("asset_id")
+            .ok_or_else(|| FlowError::format(file, "header has no asset_id column"))?;
         let (hn, ipc, macc, own, dep) = (
             col("hostname"),
             col("ip"),
@@ -178,7 +187,11 @@ impl Inventory {
                 rejects.push(Reject::new(
                     file,
                     line,
-                    format!("row has {} fields, the header has {}", rec.len(), header.len()),
+                    format!(
+                        "row has {} fields, the header has {}",
+                        rec.len(),
+                        header.len()
+                    ),
                     &raw,
                 ));
                 continue;
@@ -196,7 +209,12 @@ impl Inventory {
                 Some(v) => match v.parse::<IpAddr>() {
                     Ok(ip) => Some(ip),
                     Err(_) => {
-                        rejects.push(Reject::new(file, line, format!("ip {v:?} is not an IP address"), &raw));
+                        rejects.push(Reject::new(
+                            file,
+                            line,
+                            format!("ip {v:?} is not an IP address"),
+                            &raw,
+                        ));
                         continue;
                     }
                 },
@@ -206,7 +224,12 @@ impl Inventory {
                 Some(v) => match normalize_mac(&v) {
                     Some(m) => Some(m),
                     None => {
-                        rejects.push(Reject::new(file, line, format!("mac {v:?} is not a MAC address"), &raw));
+                        rejects.push(Reject::new(
+                            file,
+                            line,
+                            format!("mac {v:?} is not a MAC address"),
+                            &raw,
+                        ));
                         continue;
                     }
                 },
@@ -274,10 +297,24 @@ mod tests {
 
     #[test]
     fn mac_forms() {
-        for m in ["AA-BB-CC-DD-EE-0F", "aa:bb:cc:dd:ee:0f", "aabb.ccdd.ee0f", "AABBCCDDEE0F"] {
-            assert_eq!(normalize_mac(m).as_deref(), Some("aa:bb:cc:dd:ee:0f"), "{m}");
+        for m in [
+            "AA-BB-CC-DD-EE-0F",
+            "aa:bb:cc:dd:ee:0f",
+            "aabb.ccdd.ee0f",
+            "AABBCCDDEE0F",
+        ] {
+            assert_eq!(
+                normalize_mac(m).as_deref(),
+                Some("aa:bb:cc:dd:ee:0f"),
+                "{m}"
+            );
         }
-        for m in ["aa:bb:cc:dd:ee", "aa:bb-cc:dd:ee:ff", "aab.bccd.dee0f", "gg:bb:cc:dd:ee:ff"] {
+        for m in [
+            "aa:bb:cc:dd:ee",
+            "aa:bb-cc:dd:ee:ff",
+            "aab.bccd.dee0f",
+            "gg:bb:cc:dd:ee:ff",
+        ] {
             assert_eq!(normalize_mac(m), None, "{m}");
         }
     }
@@ -301,6 +338,9 @@ mod tests {
         assert_eq!(a.owner.as_deref(), Some("Hanako Sato"));
         assert_eq!(inv.by_hostname("pc-sales-01").unwrap().asset_id, "A-1");
         assert_eq!(inv.by_mac("aabb.ccdd.ee01").unwrap().asset_id, "A-1");
-        assert_eq!(inv.by_ip("10.0.1.6".parse().unwrap()).unwrap().hostname, None);
+        assert_eq!(
+            inv.by_ip("10.0.1.6".parse().unwrap()).unwrap().hostname,
+            None
+        );
     }
 }

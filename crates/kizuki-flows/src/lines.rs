@@ -151,7 +151,12 @@ mod tests {
         let v: Vec<_> = block_lines(b"a\nb\r\n\nc", 5).collect();
         assert_eq!(
             v,
-            vec![(5, &b"a"[..]), (6, &b"b"[..]), (7, &b""[..]), (8, &b"c"[..])]
+            vec![
+                (5, &b"a"[..]),
+                (6, &b"b"[..]),
+                (7, &b""[..]),
+                (8, &b"c"[..])
+            ]
         );
     }
 }

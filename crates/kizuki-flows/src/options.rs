@@ -58,11 +58,8 @@ impl ReadOptions {
 
     /// The year for yearless stamps.
     pub(crate) fn syslog_year(&self) -> i16 {
-        self.year.unwrap_or_else(|| {
-            jiff::Timestamp::now()
-                .to_zoned(self.zone.clone())
-                .year()
-        })
+        self.year
+            .unwrap_or_else(|| jiff::Timestamp::now().to_zoned(self.zone.clone()).year())
     }
 
     pub(crate) fn clock(&self) -> crate::parse::LocalClock {

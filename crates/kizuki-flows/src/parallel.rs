@@ -221,7 +221,7 @@ fn count_lines(data: &[u8]) -> u64 {
     if data.is_empty() {
         return 0;
     }
-    let n = memchr::memchr_iter(b'\n', data).count() as u64;
+    let n = bytecount::count(data, b'\n') as u64;
     if data.ends_with(b"\n") { n } else { n + 1 }
 }
 
@@ -247,7 +247,10 @@ mod tests {
     #[test]
     fn trailer_lines() {
         assert_eq!(find_line(b"a\nSummary\nx", b"Summary"), Some(2));
-        assert_eq!(find_line(b"a\nSummary x\nSummary\r\n", b"Summary"), Some(12));
+        assert_eq!(
+            find_line(b"a\nSummary x\nSummary\r\n", b"Summary"),
+            Some(12)
+        );
         assert_eq!(find_line(b"aSummary\n", b"Summary"), None);
         assert_eq!(count_lines(b"a\nb"), 2);
         assert_eq!(count_lines(b"a\nb\n"), 2);

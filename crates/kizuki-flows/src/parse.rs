@@ -46,36 +46,32 @@ fn ipv4(s: &[u8]) -> Option<Ipv4Addr> {
         return None;
     }
     let mut out = [0u8; 4];
-    let mut part = 0usize;
-    let mut val: u32 = 0;
-    let mut digits = 0;
-    for &c in s {
-        if c == b'.' {
-            if digits == 0 || part == 3 {
+    let mut i = 0;
+    for (k, o) in out.iter_mut().enumerate() {
+        let start = i;
+        let mut v: u32 = 0;
+        while i < s.len() && i - start < 3 {
+            let d = s[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v * 10 + u32::from(d);
+            i += 1;
+        }
+        let n = i - start;
+        // No leading zeros, as the standard library: "010" is ambiguous.
+        if n == 0 || v > 255 || (n > 1 && s[start] == b'0') {
+            return None;
+        }
+        *o = v as u8;
+        if k < 3 {
+            if s.get(i) != Some(&b'.') {
                 return None;
             }
-            out[part] = u8::try_from(val).ok()?;
-            part += 1;
-            val = 0;
-            digits = 0;
-        } else {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 || digits == 3 {
-                return None;
-            }
-            // No leading zeros, as the standard library: "010" is ambiguous.
-            if digits == 1 && val == 0 {
-                return None;
-            }
-            val = val * 10 + u32::from(d);
-            digits += 1;
+            i += 1;
         }
     }
-    if part != 3 || digits == 0 {
-        return None;
-    }
-    out[3] = u8::try_from(val).ok()?;
-    Some(Ipv4Addr::from(out))
+    (i == s.len()).then(|| Ipv4Addr::from(out))
 }
 
 /// Decimal seconds (`1591367999.305988`, `0.500`, `12`) as microseconds;
@@ -205,10 +201,11 @@ pub(crate) fn offset(s: &[u8]) -> Option<i64> {
         b'-' => -1,
         _ => return None,
     };
-    let digits: Vec<u8> = s[1..].iter().copied().filter(|c| *c != b':').collect();
-    let (h, m) = match digits.len() {
-        2 => (two(&digits[0..2])?, 0),
-        4 => (two(&digits[0..2])?, two(&digits[2..4])?),
+    let rest = &s[1..];
+    let (h, m) = match rest.len() {
+        2 => (two(rest)?, 0),
+        4 => (two(&rest[0..2])?, two(&rest[2..4])?),
+        5 if rest[2] == b':' => (two(&rest[0..2])?, two(&rest[3..5])?),
         _ => return None,
     };
     if h > 23 || m > 59 {
@@ -272,7 +269,9 @@ impl LocalClock {
         }
         let at = |us: i64| -> Option<i64> {
             let secs = us.div_euclid(1_000_000);
-            let dt = jiff::Timestamp::from_second(secs).ok()?.to_zoned(TimeZone::UTC);
+            let dt = jiff::Timestamp::from_second(secs)
+                .ok()?
+                .to_zoned(TimeZone::UTC);
             let local = dt.datetime();
             let ts = self.tz.to_ambiguous_timestamp(local).compatible().ok()?;
             Some(secs - ts.as_second())
@@ -313,7 +312,10 @@ mod tests {
     #[test]
     fn decimal_seconds() {
         assert_eq!(secs_micros(b"1.5"), Some(1_500_000));
-        assert_eq!(secs_micros(b"1591367999.305988"), Some(1_591_367_999_305_988));
+        assert_eq!(
+            secs_micros(b"1591367999.305988"),
+            Some(1_591_367_999_305_988)
+        );
         assert_eq!(secs_micros(b"0.0000019"), Some(1));
         assert_eq!(secs_micros(b"12"), Some(12_000_000));
         assert_eq!(secs_micros(b"-1.0"), Some(-1_000_000));

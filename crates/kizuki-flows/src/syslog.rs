@@ -11,7 +11,11 @@ const MONTHS: [&[u8; 3]; 12] = [
 
 /// Reads the stamp at the head of `line`: the time (µs, UTC) and the rest
 /// of the line after it. `None` when the line has no stamp there.
-pub(crate) fn stamp<'a>(line: &'a [u8], clock: &mut LocalClock, year: i16) -> Option<(i64, &'a [u8])> {
+pub(crate) fn stamp<'a>(
+    line: &'a [u8],
+    clock: &mut LocalClock,
+    year: i16,
+) -> Option<(i64, &'a [u8])> {
     let mut s = line.trim_ascii_start();
     // <PRI>
     if s.first() == Some(&b'<')
@@ -29,7 +33,10 @@ pub(crate) fn stamp<'a>(line: &'a [u8], clock: &mut LocalClock, year: i16) -> Op
         return Some((t, &s[end..]));
     }
     if s.len() >= 15 && s[3] == b' ' {
-        let m = MONTHS.iter().position(|m| s[..3].eq_ignore_ascii_case(&m[..]))? as u32 + 1;
+        let m = MONTHS
+            .iter()
+            .position(|m| s[..3].eq_ignore_ascii_case(&m[..]))? as u32
+            + 1;
         // The day is space-padded ("Feb  2").
         let day_txt = &s[4..6];
         let day = if day_txt[0] == b' ' {
@@ -119,7 +126,12 @@ mod tests {
     #[test]
     fn stamps() {
         let mut utc = LocalClock::new(TimeZone::UTC);
-        let (t, rest) = stamp(b"<14>1 2021-02-22T10:15:23.5+09:00 fw RT_FLOW - X", &mut utc, 2000).unwrap();
+        let (t, rest) = stamp(
+            b"<14>1 2021-02-22T10:15:23.5+09:00 fw RT_FLOW - X",
+            &mut utc,
+            2000,
+        )
+        .unwrap();
         assert_eq!(t, 1_613_956_523_500_000);
         assert_eq!(rest, b" fw RT_FLOW - X");
         let mut tokyo = LocalClock::new(TimeZone::get("Asia/Tokyo").unwrap());

@@ -23,8 +23,7 @@ struct Lines(Vec<String>);
 
 impl FlowSink for Lines {
     fn flow(&mut self, flow: &Flow) {
-        self.0
-            .push(serde_json::json!({ "flow": flow }).to_string());
+        self.0.push(serde_json::json!({ "flow": flow }).to_string());
     }
     fn reject(&mut self, reject: Reject) {
         self.0
@@ -60,8 +59,12 @@ fn check(path: &Path, got: Vec<String>) {
         std::fs::write(&expected, &text).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&expected)
-        .unwrap_or_else(|_| panic!("{} is missing (run with KIZUKI_BLESS=1)", expected.display()));
+    let want = std::fs::read_to_string(&expected).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing (run with KIZUKI_BLESS=1)",
+            expected.display()
+        )
+    });
     if want != text {
         for (i, (a, b)) in want.lines().zip(text.lines()).enumerate() {
             if a != b {
@@ -92,7 +95,10 @@ fn run(dir: &str, format: &str) {
             ro = ro.zone_name(z).unwrap();
         }
         let fmt = match &o.mapping {
-            Some(m) => FlowFormat::from_spec(&format!("csv:{}", data().join(dir).join(m).display())).unwrap(),
+            Some(m) => {
+                FlowFormat::from_spec(&format!("csv:{}", data().join(dir).join(m).display()))
+                    .unwrap()
+            }
             None => FlowFormat::from_spec(format).unwrap(),
         };
         let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
@@ -135,7 +141,12 @@ fn nfdump_parallel_matches_sequential() {
             .read(std::fs::File::open(&path).unwrap(), &name, &mut seq)
             .unwrap();
         let (sinks, s2) = reader
-            .read_parallel(std::fs::File::open(&path).unwrap(), &name, 3, kizuki_flows::Collect::default)
+            .read_parallel(
+                std::fs::File::open(&path).unwrap(),
+                &name,
+                3,
+                kizuki_flows::Collect::default,
+            )
             .unwrap();
         let mut flows: Vec<Flow> = sinks.iter().flat_map(|s| s.flows.clone()).collect();
         let mut rejects: Vec<Reject> = sinks.iter().flat_map(|s| s.rejects.clone()).collect();
@@ -177,7 +188,11 @@ fn inventory() {
             .iter()
             .map(|a| serde_json::json!({ "asset": a }).to_string())
             .collect();
-        out.extend(rejects.iter().map(|r| serde_json::json!({ "reject": r }).to_string()));
+        out.extend(
+            rejects
+                .iter()
+                .map(|r| serde_json::json!({ "reject": r }).to_string()),
+        );
         out.push(serde_json::json!({ "duplicates": inv.duplicates() }).to_string());
         check(&path, out);
     }

@@ -5,12 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kizuki_flows::synth::{
-    Contact, FlowStream, SynthConfig, World, write_feodo_csv, write_inventory_csv,
-    write_nfdump16, write_nfdump17, write_zeek_tsv,
+    Contact, FlowStream, SynthConfig, World, write_feodo_csv, write_inventory_csv, write_nfdump16,
+    write_nfdump17, write_zeek_tsv,
 };
 use kizuki_flows::{
-    AssetLookup, BulkMatcher, C2List, C2Options, FlowFormat, Inventory, Matcher, Query,
-    ReadOptions,
+    AssetLookup, BulkMatcher, C2List, C2Options, FlowFormat, Inventory, Matcher, Query, ReadOptions,
 };
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -40,7 +39,9 @@ fn setup() -> Setup {
     let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
     let p = |n: &str| dir.path().join(n);
     write(&p("feodo.csv"), |w| write_feodo_csv(&world, w).unwrap());
-    write(&p("assets.csv"), |w| write_inventory_csv(&world, w).unwrap());
+    write(&p("assets.csv"), |w| {
+        write_inventory_csv(&world, w).unwrap()
+    });
     write(&p("nat.csv"), |w| {
         write_nfdump17(FlowStream::new(&world), w, &jiff::tz::TimeZone::UTC, true).unwrap();
     });
@@ -91,7 +92,7 @@ fn tokyo() -> ReadOptions {
 fn the_feodo_round_trip_keeps_every_entry() {
     let s = setup();
     let mut want = s.world.c2.clone();
-    want.sort_by(|a, b| (a.ip, a.port, a.valid_from).cmp(&(b.ip, b.port, b.valid_from)));
+    want.sort_by_key(|e| (e.ip, e.port, e.valid_from));
     assert_eq!(s.c2.entries(), &want[..]);
     assert!(s.contacts.len() > 50);
 }
@@ -103,12 +104,16 @@ fn bulk_matches_are_exactly_the_contacts() {
         .contacts
         .iter()
         .map(|c| {
-            let idx = s
-                .c2
-                .entries()
-                .iter()
-                .position(|e| e.ip == c.c2 && e.port == Some(c.port) && e.valid_from <= c.at && c.at <= e.valid_to)
-                .unwrap();
+            let idx =
+                s.c2.entries()
+                    .iter()
+                    .position(|e| {
+                        e.ip == c.c2
+                            && e.port == Some(c.port)
+                            && e.valid_from <= c.at
+                            && c.at <= e.valid_to
+                    })
+                    .unwrap();
             (c.host, c.at / 1_000_000, idx)
         })
         .collect();
@@ -118,11 +123,26 @@ fn bulk_matches_are_exactly_the_contacts() {
         (&s.nfdump16, tokyo()),
         (&s.zeek, ReadOptions::new()),
     ] {
-        let fmt = if path == &s.zeek { FlowFormat::Zeek } else { FlowFormat::Nfdump };
+        let fmt = if path == &s.zeek {
+            FlowFormat::Zeek
+        } else {
+            FlowFormat::Nfdump
+        };
         let mut m = BulkMatcher::keeping(&s.c2);
         let summary = fmt.read_path(path, &opts, &mut m).unwrap();
-        assert_eq!(summary.rejected, 0, "{}: {:?}", path.display(), m.rejects.first());
-        assert_eq!(m.stats.matches as usize, s.contacts.len(), "{}", path.display());
+        assert_eq!(
+            summary.rejected,
+            0,
+            "{}: {:?}",
+            path.display(),
+            m.rejects.first()
+        );
+        assert_eq!(
+            m.stats.matches as usize,
+            s.contacts.len(),
+            "{}",
+            path.display()
+        );
         let got: BTreeSet<(IpAddr, i64, usize)> = m
             .matches
             .iter()
@@ -169,14 +189,23 @@ fn a_notice_finds_exactly_the_infected_hosts() {
                 (&s.nfdump17_nat, ReadOptions::new(), true),
                 (&s.zeek, ReadOptions::new(), false),
             ] {
-                let fmt = if path == &s.zeek { FlowFormat::Zeek } else { FlowFormat::Nfdump };
+                let fmt = if path == &s.zeek {
+                    FlowFormat::Zeek
+                } else {
+                    FlowFormat::Nfdump
+                };
                 let mut m = Matcher::new(&s.c2, q.clone());
                 fmt.read_path(path, &opts, &mut m).unwrap();
                 let report = m.finish(Some(&s.inventory));
                 let got: BTreeSet<IpAddr> = report.candidates.iter().map(|x| x.host).collect();
                 let mut q_lower = q.clone();
                 q_lower.malware = q.malware.as_ref().map(|m| m.to_lowercase());
-                assert_eq!(got, expected(&s, &q_lower, knows_nat), "{} {q:?}", path.display());
+                assert_eq!(
+                    got,
+                    expected(&s, &q_lower, knows_nat),
+                    "{} {q:?}",
+                    path.display()
+                );
                 assert!(got.contains(&c.host));
                 assert!(got.is_subset(&infected), "a clean host was named");
                 for (i, cand) in report.candidates.iter().enumerate() {
@@ -187,13 +216,19 @@ fn a_notice_finds_exactly_the_infected_hosts() {
                     assert_eq!(ev.flow.src, cand.host);
                     assert!(ev.flow.line > 1);
                     assert_eq!(cand.asset, s.inventory.by_ip(cand.host));
-                    assert_eq!(cand.owner, cand.asset.as_ref().and_then(|a| a.owner.clone()));
+                    assert_eq!(
+                        cand.owner,
+                        cand.asset.as_ref().and_then(|a| a.owner.clone())
+                    );
                 }
                 // The host whose contact the notice is about comes first
                 // when no other contact is nearer.
                 if got.len() == 1 {
                     assert_eq!(report.candidates[0].host, c.host);
-                    assert_eq!(report.candidates[0].closest_us, 0.max(c.at + 30_000_000 - c.end));
+                    assert_eq!(
+                        report.candidates[0].closest_us,
+                        0.max(c.at + 30_000_000 - c.end)
+                    );
                 }
                 checked += 1;
             }

@@ -401,7 +401,12 @@ fn forwarded_and_japanese_charset_notices_open_incidents() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kizuki-feeds/tests/data/mail");
     // General affairs forwarded one (attached) and legal another (inline);
     // two came straight from ISPs in ISO-2022-JP and Shift_JIS.
-    let names = ["fwd-attached", "fwd-inline-ja", "ja-iso2022jp", "ja-sjis-base64"];
+    let names = [
+        "fwd-attached",
+        "fwd-inline-ja",
+        "ja-iso2022jp",
+        "ja-sjis-base64",
+    ];
     let args: Vec<String> = names
         .iter()
         .map(|n| fixtures.join(format!("{n}.eml")).display().to_string())
@@ -414,7 +419,13 @@ fn forwarded_and_japanese_charset_notices_open_incidents() {
     let list = lines(&ok(&kizuki(dir, "ent", &["cases", "list", "--json"], None)));
     let by_addr = |a: &str| {
         list.iter()
-            .find(|i| i["reports"].as_array().unwrap().iter().any(|r| r["address"] == a))
+            .find(|i| {
+                i["reports"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["address"] == a)
+            })
             .unwrap_or_else(|| panic!("no incident for {a}: {list:?}"))
             .clone()
     };
@@ -422,7 +433,10 @@ fn forwarded_and_japanese_charset_notices_open_incidents() {
     assert_eq!(fwd["notices"][0]["forwarded_by"], "suzuki@example.co.jp");
     assert_eq!(fwd["notices"][0]["sender"], "abuse@isp.example");
     assert_eq!(fwd["reports"][0]["time"], "2021-02-22T01:15:23Z");
-    assert_eq!(by_addr("203.0.113.60")["notices"][0]["forwarded_by"], "yamada@example.co.jp");
+    assert_eq!(
+        by_addr("203.0.113.60")["notices"][0]["forwarded_by"],
+        "yamada@example.co.jp"
+    );
     assert_eq!(by_addr("203.0.113.5")["malware"], "emotet");
     // One Shift_JIS notice names two addresses: one incident for both.
     let two = by_addr("203.0.113.17");

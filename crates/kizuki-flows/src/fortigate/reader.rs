@@ -61,7 +61,10 @@ impl FortiGateReader {
         let mut out = Counted::new(sink, file, "fortigate");
         let mut flow = Flow::empty(file.clone());
         let mut clock = self.opts.clock();
-        while let Some((no, line)) = lines.next_line().map_err(|e| FlowError::io(file.as_ref(), e))? {
+        while let Some((no, line)) = lines
+            .next_line()
+            .map_err(|e| FlowError::io(file.as_ref(), e))?
+        {
             let mut l = Line::default();
             for (k, v) in syslog::pairs(line) {
                 let slot = match k {
@@ -112,7 +115,8 @@ fn lossy(v: &[u8]) -> String {
 
 fn time(l: &Line<'_>, clock: &mut LocalClock) -> Result<i64, String> {
     if let Some(e) = l.eventtime {
-        let n = parse::uint(e).ok_or_else(|| format!("eventtime {:?} is not a number", lossy(e)))?;
+        let n =
+            parse::uint(e).ok_or_else(|| format!("eventtime {:?} is not a number", lossy(e)))?;
         let n = i64::try_from(n).map_err(|_| "eventtime out of range".to_owned())?;
         // Seconds (10 digits), ms (13), µs (16) or ns (19) since the epoch.
         return Ok(match e.len() {
@@ -130,13 +134,13 @@ fn time(l: &Line<'_>, clock: &mut LocalClock) -> Result<i64, String> {
     text.extend_from_slice(d);
     text.push(b' ');
     text.extend_from_slice(t);
-    let (naive, rest) = parse::naive(&text)
+    let (naive, _) = parse::naive(&text)
         .filter(|(_, r)| r.is_empty())
         .ok_or_else(|| format!("date/time {:?} is not a time", lossy(&text)))?;
-    let _ = rest;
     match l.tz {
         Some(z) => {
-            let off = parse::offset(z).ok_or_else(|| format!("tz {:?} is not an offset", lossy(z)))?;
+            let off =
+                parse::offset(z).ok_or_else(|| format!("tz {:?} is not an offset", lossy(z)))?;
             Ok(naive - off * 1_000_000)
         }
         None => clock
@@ -161,7 +165,9 @@ fn fill(l: &Line<'_>, clock: &mut LocalClock, flow: &mut Flow) -> Result<(), Str
     };
     let end = time(l, clock)?;
     let dur = match l.duration {
-        Some(d) => parse::uint(d).ok_or_else(|| format!("duration {:?} is not seconds", lossy(d)))? as i64,
+        Some(d) => {
+            parse::uint(d).ok_or_else(|| format!("duration {:?} is not seconds", lossy(d)))? as i64
+        }
         None => 0,
     };
     flow.end = end;

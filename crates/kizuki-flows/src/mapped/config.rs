@@ -167,8 +167,7 @@ impl Mapping {
     /// Reads a mapping file.
     pub fn from_path(path: &std::path::Path) -> Result<Mapping, FlowError> {
         let text = std::fs::read_to_string(path).map_err(|e| FlowError::io(path, e))?;
-        Mapping::from_toml(&text)
-            .map_err(|e| FlowError::Config(format!("{}: {e}", path.display())))
+        Mapping::from_toml(&text).map_err(|e| FlowError::Config(format!("{}: {e}", path.display())))
     }
 
     fn check(&self) -> Result<(), FlowError> {
@@ -194,8 +193,17 @@ impl Mapping {
                 c.nat_src.as_ref(),
                 c.nat_sport.as_ref(),
             ];
-            let counts = c.bytes.iter().chain(c.packets.iter()).flat_map(|x| x.refs());
-            if all.into_iter().flatten().chain(counts).any(|r| matches!(r, ColumnRef::Name(_) | ColumnRef::Number(0))) {
+            let counts = c
+                .bytes
+                .iter()
+                .chain(c.packets.iter())
+                .flat_map(|x| x.refs());
+            if all
+                .into_iter()
+                .flatten()
+                .chain(counts)
+                .any(|r| matches!(r, ColumnRef::Name(_) | ColumnRef::Number(0)))
+            {
                 return Err(FlowError::Config(format!(
                     "mapping {}: without a header, columns are 1-based numbers",
                     self.name

@@ -39,14 +39,20 @@ struct Times {
 
 impl Times {
     fn parse(&mut self, v: &[u8]) -> Result<i64, String> {
-        let bad = || format!("time {:?} does not match the mapping's time_format", String::from_utf8_lossy(v));
+        let bad = || {
+            format!(
+                "time {:?} does not match the mapping's time_format",
+                String::from_utf8_lossy(v)
+            )
+        };
         match &self.format {
             TimeFormat::Epoch => parse::secs_micros(v).ok_or_else(bad),
             TimeFormat::EpochMs => parse::secs_micros(v).map(|x| x / 1000).ok_or_else(bad),
             TimeFormat::Iso8601 => parse::iso(v, &mut self.clock).ok_or_else(bad),
             TimeFormat::Strftime(f) => {
                 let text = std::str::from_utf8(v).map_err(|_| bad())?;
-                let tm = jiff::fmt::strtime::parse(f, text).map_err(|e| format!("{}: {e}", bad()))?;
+                let tm =
+                    jiff::fmt::strtime::parse(f, text).map_err(|e| format!("{}: {e}", bad()))?;
                 if tm.offset().is_some() {
                     let ts = tm.to_timestamp().map_err(|e| format!("{}: {e}", bad()))?;
                     return Ok(ts.as_microsecond());
@@ -84,11 +90,15 @@ impl MappedReader {
         let find = |r: &ColumnRef| -> Result<usize, FlowError> {
             match (r, header) {
                 (ColumnRef::Number(n), _) if *n >= 1 => Ok(n - 1),
-                (ColumnRef::Number(_), _) => Err(FlowError::Config("column numbers start at 1".into())),
+                (ColumnRef::Number(_), _) => {
+                    Err(FlowError::Config("column numbers start at 1".into()))
+                }
                 (ColumnRef::Name(n), Some(h)) => h
                     .iter()
                     .position(|c| c.trim_ascii() == n.trim().as_bytes())
-                    .ok_or_else(|| FlowError::format(file, format!("the header has no column {n:?}"))),
+                    .ok_or_else(|| {
+                        FlowError::format(file, format!("the header has no column {n:?}"))
+                    }),
                 (ColumnRef::Name(n), None) => Err(FlowError::Config(format!(
                     "column {n:?} named, but the mapping says there is no header"
                 ))),
@@ -129,7 +139,10 @@ impl MappedReader {
             .comment(self.mapping.comment_byte()?)
             .has_headers(false)
             .flexible(true)
-            .from_reader(LastByte { inner: input, last: None });
+            .from_reader(LastByte {
+                inner: input,
+                last: None,
+            });
         let mut out = Counted::new(sink, file, &self.mapping.name);
         let mut rec = csv::ByteRecord::new();
         let mut index: Option<Index> = None;
@@ -168,7 +181,11 @@ impl MappedReader {
             flow.line = line;
             match fill(&rec, ix, &mut times, ms, &mut flow) {
                 Ok(()) => out.flow(&flow),
-                Err(r) => out.reject(line, r, &raw(&rec, self.mapping.delimiter_byte().unwrap_or(b','))),
+                Err(r) => out.reject(
+                    line,
+                    r,
+                    &raw(&rec, self.mapping.delimiter_byte().unwrap_or(b',')),
+                ),
             }
         }
         // The csv reader passes over comment and blank lines unseen: they
@@ -215,7 +232,13 @@ fn raw(rec: &csv::ByteRecord, delim: u8) -> Vec<u8> {
     v
 }
 
-fn fill(rec: &csv::ByteRecord, ix: &Index, times: &mut Times, ms: bool, flow: &mut Flow) -> Result<(), String> {
+fn fill(
+    rec: &csv::ByteRecord,
+    ix: &Index,
+    times: &mut Times,
+    ms: bool,
+    flow: &mut Flow,
+) -> Result<(), String> {
     let get = |i: usize| -> Result<&[u8], String> {
         rec.get(i)
             .map(|v| v.trim_ascii())
@@ -228,7 +251,9 @@ fn fill(rec: &csv::ByteRecord, ix: &Index, times: &mut Times, ms: bool, flow: &m
         }
     };
     let lossy = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
-    let ip = |v: &[u8], what: &str| parse::ip(v).ok_or_else(|| format!("{what} {:?} is not an IP address", lossy(v)));
+    let ip = |v: &[u8], what: &str| {
+        parse::ip(v).ok_or_else(|| format!("{what} {:?} is not an IP address", lossy(v)))
+    };
     let port = |v: Option<&[u8]>, what: &str| -> Result<Option<u16>, String> {
         v.map(|v| parse::port(v).ok_or_else(|| format!("{what} {:?} is not a port", lossy(v))))
             .transpose()
@@ -237,7 +262,8 @@ fn fill(rec: &csv::ByteRecord, ix: &Index, times: &mut Times, ms: bool, flow: &m
         let mut total = None;
         for &c in cols {
             if let Some(v) = opt(Some(c))? {
-                let n = parse::uint(v).ok_or_else(|| format!("{what} {:?} is not a number", lossy(v)))?;
+                let n = parse::uint(v)
+                    .ok_or_else(|| format!("{what} {:?} is not a number", lossy(v)))?;
                 total = Some(total.unwrap_or(0u64).saturating_add(n));
             }
         }
@@ -266,7 +292,9 @@ fn fill(rec: &csv::ByteRecord, ix: &Index, times: &mut Times, ms: bool, flow: &m
     flow.src_port = port(opt(ix.sport)?, "source port")?;
     flow.dst_port = port(opt(ix.dport)?, "destination port")?;
     flow.protocol = opt(ix.proto)?.and_then(Protocol::parse);
-    flow.nat_src = opt(ix.nat_src)?.map(|v| ip(v, "NAT source address")).transpose()?;
+    flow.nat_src = opt(ix.nat_src)?
+        .map(|v| ip(v, "NAT source address"))
+        .transpose()?;
     flow.nat_src_port = port(opt(ix.nat_sport)?, "NAT source port")?;
     flow.bytes = sum(&ix.bytes, "bytes")?;
     flow.packets = sum(&ix.packets, "packets")?;

@@ -167,24 +167,21 @@ impl NfdumpLayout {
     /// Reads one data row into `flow` (whose file and line the caller
     /// sets). `Err` says why the row is refused.
     pub fn parse_row(&mut self, line: &[u8], flow: &mut Flow) -> Result<(), String> {
-        // Field bounds, found in one pass: nfdump fields are short, so a
-        // byte loop beats a SIMD search restarted per field.
+        // Field bounds, found eight bytes at a time.
         let mut bounds = std::mem::take(&mut self.bounds);
         bounds.clear();
-        let mut from = 0usize;
-        for (i, &c) in line.iter().enumerate() {
-            if c == b',' {
-                bounds.push((from, i));
-                from = i + 1;
-            }
-        }
-        bounds.push((from, line.len()));
+        split_commas(line, &mut bounds);
         let r = self.fill(line, &bounds, flow);
         self.bounds = bounds;
         r
     }
 
-    fn fill(&mut self, line: &[u8], bounds: &[(usize, usize)], flow: &mut Flow) -> Result<(), String> {
+    fn fill(
+        &mut self,
+        line: &[u8],
+        bounds: &[(usize, usize)],
+        flow: &mut Flow,
+    ) -> Result<(), String> {
         let n = bounds.len();
         if n != self.columns {
             return Err(format!(
@@ -239,6 +236,38 @@ impl NfdumpLayout {
     }
 }
 
+/// Pushes the bounds of each comma-separated field of `line`: a SWAR scan
+/// (eight bytes per step, the commas found by bit tricks), since fields
+/// are short and a byte loop branches on every byte.
+fn split_commas(line: &[u8], bounds: &mut Vec<(usize, usize)>) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut from = 0usize;
+    let mut base = 0usize;
+    let mut chunks = line.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b','));
+        // High bit set in each byte of `x` that is zero (exact, no borrow).
+        let mut m = !(((x & LOW7) + LOW7) | x | LOW7);
+        while m != 0 {
+            let i = base + (m.trailing_zeros() / 8) as usize;
+            bounds.push((from, i));
+            from = i + 1;
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (k, &c) in chunks.remainder().iter().enumerate() {
+        if c == b',' {
+            bounds.push((from, base + k));
+            from = base + k + 1;
+        }
+    }
+    bounds.push((from, line.len()));
+}
+
 fn trim(s: &[u8]) -> &[u8] {
     s.trim_ascii()
 }
@@ -254,7 +283,7 @@ fn addr(v: &[u8], what: &str) -> Result<std::net::IpAddr, String> {
 fn opt_port(v: Option<&[u8]>, what: &str) -> Result<Option<u16>, String> {
     match v {
         None => Ok(None),
-        Some(v) if v.is_empty() => Ok(None),
+        Some([]) => Ok(None),
         Some(v) => match parse::port(v) {
             Some(p) => Ok(Some(p)),
             // ICMP: nfdump prints type.code where the port would be.
@@ -275,4 +304,34 @@ fn sum<'a>(cols: [Option<usize>; 2], f: impl Fn(usize) -> &'a [u8]) -> Result<Op
         total = Some(total.unwrap_or(0).saturating_add(n));
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commas_found_eight_at_a_time() {
+        for line in [
+            &b""[..],
+            b",",
+            b"a,b",
+            b"2021-02-22 10:15:20.123,3.500,6,10.0.1.5,51514,198.51.100.7,8080,12,1840,1",
+            b",,,,,,,,,,,,,,,,,",
+            b"\xac,\x2c\x2d,",
+        ] {
+            let mut got = Vec::new();
+            split_commas(line, &mut got);
+            let mut want = Vec::new();
+            let mut from = 0;
+            for (i, c) in line.iter().enumerate() {
+                if *c == b',' {
+                    want.push((from, i));
+                    from = i + 1;
+                }
+            }
+            want.push((from, line.len()));
+            assert_eq!(got, want, "{}", String::from_utf8_lossy(line));
+        }
+    }
 }

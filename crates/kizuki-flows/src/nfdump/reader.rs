@@ -40,7 +40,10 @@ impl NfdumpReader {
         file: &Arc<str>,
         skipped: &mut u64,
     ) -> Result<Option<NfdumpLayout>, FlowError> {
-        while let Some((no, line)) = lines.next_line().map_err(|e| FlowError::io(file.as_ref(), e))? {
+        while let Some((no, line)) = lines
+            .next_line()
+            .map_err(|e| FlowError::io(file.as_ref(), e))?
+        {
             if line.trim_ascii().is_empty() {
                 *skipped += 1;
                 continue;
@@ -71,7 +74,10 @@ impl NfdumpReader {
         out.summary.skipped = skipped + 1;
         let mut flow = Flow::empty(file.clone());
         let mut trailer = false;
-        while let Some((no, line)) = lines.next_line().map_err(|e| FlowError::io(file.as_ref(), e))? {
+        while let Some((no, line)) = lines
+            .next_line()
+            .map_err(|e| FlowError::io(file.as_ref(), e))?
+        {
             if trailer || line.trim_ascii().is_empty() {
                 out.skip();
                 continue;

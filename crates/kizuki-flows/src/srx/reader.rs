@@ -8,7 +8,7 @@
 //! client and server, and the elapsed time in seconds. A create or deny is
 //! stamped when the session starts; a close when it ends, so its start is
 //! the stamp less the elapsed time. A session logged at create and at close
-//! gives two flows (same 5-tuple, same line kind noted in nothing else).
+//! gives two flows (the same 5-tuple, on two lines); both count as evidence.
 
 use crate::error::FlowError;
 use crate::flow::{Flow, Protocol};
@@ -58,7 +58,10 @@ impl SrxReader {
         let mut flow = Flow::empty(file.clone());
         let mut clock = self.opts.clock();
         let year = self.opts.syslog_year();
-        while let Some((no, line)) = lines.next_line().map_err(|e| FlowError::io(file.as_ref(), e))? {
+        while let Some((no, line)) = lines
+            .next_line()
+            .map_err(|e| FlowError::io(file.as_ref(), e))?
+        {
             let Some((kind, at)) = TAGS
                 .iter()
                 .find_map(|(t, k)| memchr::memmem::find(line, t).map(|i| (*k, i + t.len())))
@@ -107,7 +110,11 @@ fn parse_body(kind: Kind, body: &[u8], t: i64, flow: &mut Flow) -> Result<(), St
     flow.protocol = f.proto;
     // The NAT source equals the source when no translation applied.
     flow.nat_src = f.nat_src.filter(|n| *n != f.src || f.nat_sport != f.sport);
-    flow.nat_src_port = if flow.nat_src.is_some() { f.nat_sport } else { None };
+    flow.nat_src_port = if flow.nat_src.is_some() {
+        f.nat_sport
+    } else {
+        None
+    };
     flow.packets = f.packets;
     flow.bytes = f.bytes;
     Ok(())
@@ -202,10 +209,7 @@ fn paren(tok: &[u8]) -> Option<(&[u8], &[u8])> {
 /// and bytes in a close, user and roles in a create), which follows
 /// protocol, policy, zones and session id.
 fn text(kind: Kind, s: &[u8]) -> Result<Fields, String> {
-    let toks: Vec<&[u8]> = s
-        .split(|c| *c == b' ')
-        .filter(|t| !t.is_empty())
-        .collect();
+    let toks: Vec<&[u8]> = s.split(|c| *c == b' ').filter(|t| !t.is_empty()).collect();
     let pairs: Vec<usize> = toks
         .iter()
         .enumerate()
@@ -213,8 +217,12 @@ fn text(kind: Kind, s: &[u8]) -> Result<Fields, String> {
         .map(|(i, _)| i)
         .collect();
     let first = *pairs.first().ok_or("no source/port->destination/port")?;
-    let (src, sport, dst, dport) = pair(toks[first])
-        .ok_or_else(|| format!("{:?} is not source/port->destination/port", lossy(toks[first])))?;
+    let (src, sport, dst, dport) = pair(toks[first]).ok_or_else(|| {
+        format!(
+            "{:?} is not source/port->destination/port",
+            lossy(toks[first])
+        )
+    })?;
     let mut f = Fields {
         src,
         sport,
@@ -243,7 +251,9 @@ fn text(kind: Kind, s: &[u8]) -> Result<Fields, String> {
     }
     let anchor = (second + 1..toks.len()).find(|&i| paren(toks[i]).is_some());
     // protocol, policy, from-zone, to-zone, session-id, then the anchor.
-    let proto_at = anchor.and_then(|a| a.checked_sub(5)).filter(|&i| i > second);
+    let proto_at = anchor
+        .and_then(|a| a.checked_sub(5))
+        .filter(|&i| i > second);
     f.proto = proto_at.and_then(|i| Protocol::parse(toks[i]));
     if kind == Kind::Close
         && let Some(a) = anchor
@@ -254,7 +264,10 @@ fn text(kind: Kind, s: &[u8]) -> Result<Fields, String> {
         let second = |x: Option<(&[u8], &[u8])>| x.and_then(|p| parse::uint(p.1));
         f.packets = add(first(client), first(server));
         f.bytes = add(second(client), second(server));
-        f.elapsed = toks.get(a + 2).and_then(|t| parse::uint(t)).map(|x| x as i64);
+        f.elapsed = toks
+            .get(a + 2)
+            .and_then(|t| parse::uint(t))
+            .map(|x| x as i64);
     }
     Ok(f)
 }

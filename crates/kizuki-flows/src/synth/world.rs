@@ -106,7 +106,13 @@ const OWNERS: [&str; 8] = [
     "Yamamoto Rin",
     "Nakamura Aoi",
 ];
-const DEPARTMENTS: [&str; 5] = ["Sales", "Finance", "General Affairs", "Engineering", "Legal"];
+const DEPARTMENTS: [&str; 5] = [
+    "Sales",
+    "Finance",
+    "General Affairs",
+    "Engineering",
+    "Legal",
+];
 
 impl World {
     /// Generates the world for `config`.
@@ -159,7 +165,12 @@ impl World {
                 6..=7 => Era::Expired,
                 _ => Era::Future,
             };
-            let push = |c2: &mut Vec<C2Entry>, eras: &mut Vec<Era>, display: &mut Vec<&'static str>, era: Era, port: u16, rng: &mut ChaCha8Rng| {
+            let push = |c2: &mut Vec<C2Entry>,
+                        eras: &mut Vec<Era>,
+                        display: &mut Vec<&'static str>,
+                        era: Era,
+                        port: u16,
+                        rng: &mut ChaCha8Rng| {
                 let (first, last_day, status) = match era {
                     Era::Active => (
                         start - rng.random_range(2..300) * DAY - rng.random_range(0..DAY),
@@ -173,13 +184,25 @@ impl World {
                     ),
                     Era::Expired => {
                         let last = start.div_euclid(DAY) * DAY - rng.random_range(1..200) * DAY;
-                        (last - rng.random_range(0..100) * DAY - rng.random_range(0..DAY), Some(last), "offline")
+                        (
+                            last - rng.random_range(0..100) * DAY - rng.random_range(0..DAY),
+                            Some(last),
+                            "offline",
+                        )
                     }
                     Era::Future => (end + DAY + rng.random_range(0..100) * DAY, None, "online"),
                 };
                 // Feodo prints first_seen to the second.
                 let first = first.div_euclid(1_000_000) * 1_000_000;
-                c2.push(C2Entry::new(IpAddr::V4(ip), Some(port), fam, first, last_day, Some(status), &opts));
+                c2.push(C2Entry::new(
+                    IpAddr::V4(ip),
+                    Some(port),
+                    fam,
+                    first,
+                    last_day,
+                    Some(status),
+                    &opts,
+                ));
                 eras.push(era);
                 display.push(disp);
             };
@@ -192,15 +215,25 @@ impl World {
                     .copied()
                     .find(|p| *p != port)
                     .unwrap_or(port.wrapping_add(1));
-                let era2 = if era == Era::Active { Era::Expired } else { Era::Active };
+                let era2 = if era == Era::Active {
+                    Era::Expired
+                } else {
+                    Era::Active
+                };
                 push(&mut c2, &mut eras, &mut display, era2, other, &mut rng);
             }
         }
 
         let internet: Vec<Ipv4Addr> = (0..4000)
             .map(|_| {
-                let (a, b) = [(151u8, 101u8), (142, 250), (104, 16), (13, 107), (52, 96), (172, 217)]
-                    [rng.random_range(0..6)];
+                let (a, b) = [
+                    (151u8, 101u8),
+                    (142, 250),
+                    (104, 16),
+                    (13, 107),
+                    (52, 96),
+                    (172, 217),
+                ][rng.random_range(0..6)];
                 Ipv4Addr::new(a, b, rng.random(), rng.random_range(1..255))
             })
             .collect();

@@ -132,7 +132,9 @@ pub fn write_nfdump17(
     if nat {
         buf.extend_from_slice(b"firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,srcXIP,srcXPort,packets,bytes,flows\n");
     } else {
-        buf.extend_from_slice(b"firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows\n");
+        buf.extend_from_slice(
+            b"firstSeen,duration,proto,srcAddr,srcPort,dstAddr,dstPort,packets,bytes,flows\n",
+        );
     }
     let mut fmt = LocalFormat::new(tz);
     let mut n = 0;
@@ -211,7 +213,10 @@ pub fn write_nfdump16(
             None => buf.extend_from_slice(b"8.0"),
         }
         buf.push(b',');
-        let proto = f.protocol.map(|p| p.to_string().to_ascii_uppercase()).unwrap_or_else(|| "0".into());
+        let proto = f
+            .protocol
+            .map(|p| p.to_string().to_ascii_uppercase())
+            .unwrap_or_else(|| "0".into());
         buf.extend_from_slice(proto.as_bytes());
         buf.extend_from_slice(b",.A....,0,0,");
         num(&mut buf, f.packets.unwrap_or(0));
@@ -256,13 +261,19 @@ pub fn write_zeek_tsv(flows: impl Iterator<Item = Flow>, out: &mut impl Write) -
         ip(&mut buf, f.src);
         buf.push(b'\t');
         let icmp = f.protocol.is_some_and(|p| p.0 == 1);
-        num(&mut buf, u64::from(if icmp { 8 } else { f.src_port.unwrap_or(0) }));
+        num(
+            &mut buf,
+            u64::from(if icmp { 8 } else { f.src_port.unwrap_or(0) }),
+        );
         buf.push(b'\t');
         ip(&mut buf, f.dst);
         buf.push(b'\t');
         num(&mut buf, u64::from(f.dst_port.unwrap_or(0)));
         buf.push(b'\t');
-        let proto = f.protocol.map(|p| p.to_string()).unwrap_or_else(|| "unknown_transport".into());
+        let proto = f
+            .protocol
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "unknown_transport".into());
         buf.extend_from_slice(proto.as_bytes());
         buf.extend_from_slice(b"\t-\t");
         micros(&mut buf, f.end - f.start);
@@ -294,12 +305,27 @@ pub fn write_zeek_tsv(flows: impl Iterator<Item = Flow>, out: &mut impl Write) -
 /// Writes the world's C2 list as Feodo Tracker's `ipblocklist.csv`: `#`
 /// banner lines, the commented header, quoted rows, and the closing count.
 pub fn write_feodo_csv(world: &World, out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "################################################################")?;
-    writeln!(out, "# abuse.ch Feodo Tracker Botnet C2 IP Blocklist (CSV)            #")?;
-    writeln!(out, "# kizuki-flows synth: generated, not real addresses              #")?;
-    writeln!(out, "################################################################")?;
+    writeln!(
+        out,
+        "################################################################"
+    )?;
+    writeln!(
+        out,
+        "# abuse.ch Feodo Tracker Botnet C2 IP Blocklist (CSV)            #"
+    )?;
+    writeln!(
+        out,
+        "# kizuki-flows synth: generated, not real addresses              #"
+    )?;
+    writeln!(
+        out,
+        "################################################################"
+    )?;
     writeln!(out, "#")?;
-    writeln!(out, "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"")?;
+    writeln!(
+        out,
+        "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\""
+    )?;
     for (e, disp) in world.c2.iter().zip(&world.display) {
         let first = Civil::from_micros(e.first_seen);
         let last = e

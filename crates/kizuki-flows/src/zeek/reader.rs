@@ -148,7 +148,10 @@ impl Row<'_> {
         let ip = |v: Option<&[u8]>, what: &str| {
             let v = v.ok_or_else(|| format!("no {what}"))?;
             parse::ip(v).ok_or_else(|| {
-                format!("{what} {:?} is not an IP address", String::from_utf8_lossy(v))
+                format!(
+                    "{what} {:?} is not an IP address",
+                    String::from_utf8_lossy(v)
+                )
             })
         };
         let port = |v: Option<u64>, what: &str| -> Result<Option<u16>, String> {
@@ -163,10 +166,11 @@ impl Row<'_> {
         flow.end = start + dur;
         flow.src = ip(self.orig_h, "id.orig_h")?;
         flow.dst = ip(self.resp_h, "id.resp_h")?;
-        flow.protocol = self
-            .proto
-            .and_then(Protocol::parse)
-            .or_else(|| self.ip_proto.and_then(|n| u8::try_from(n).ok()).map(Protocol));
+        flow.protocol = self.proto.and_then(Protocol::parse).or_else(|| {
+            self.ip_proto
+                .and_then(|n| u8::try_from(n).ok())
+                .map(Protocol)
+        });
         // ICMP "ports" are type and code: not ports.
         let has_ports = !matches!(flow.protocol.map(|p| p.0), Some(1 | 58));
         flow.src_port = port(self.orig_p, "id.orig_p")?.filter(|_| has_ports);
@@ -199,7 +203,10 @@ impl ZeekReader {
         let mut clock = self.opts.clock();
         let mut tsv = Tsv::default();
         let mut json: Option<bool> = None;
-        while let Some((no, line)) = lines.next_line().map_err(|e| FlowError::io(file.as_ref(), e))? {
+        while let Some((no, line)) = lines
+            .next_line()
+            .map_err(|e| FlowError::io(file.as_ref(), e))?
+        {
             if line.trim_ascii().is_empty() {
                 out.skip();
                 continue;
@@ -302,9 +309,8 @@ fn tsv_row<'a>(tsv: &Tsv, line: &'a [u8]) -> Result<Row<'a>, String> {
     };
     let duration = get(cols.duration)
         .map(|v| {
-            parse::secs_micros(v).ok_or_else(|| {
-                format!("duration {:?} is not seconds", String::from_utf8_lossy(v))
-            })
+            parse::secs_micros(v)
+                .ok_or_else(|| format!("duration {:?} is not seconds", String::from_utf8_lossy(v)))
         })
         .transpose()?;
     Ok(Row {
