@@ -442,3 +442,104 @@ fn forwarded_and_japanese_charset_notices_open_incidents() {
     let two = by_addr("203.0.113.17");
     assert_eq!(two["reports"].as_array().unwrap().len(), 2);
 }
+
+/// `kizuki correlate` on generated logs: for a generated C2 contact, the
+/// host that made it comes first, every candidate made a contact through
+/// that public address in the window (ground truth), and a time with no
+/// contact finds no one.
+#[test]
+fn correlate_finds_the_ground_truth_host() {
+    use kizuki_flows::synth::{
+        FlowStream, SynthConfig, World, write_feodo_csv, write_inventory_csv, write_nfdump17,
+        write_zeek_tsv,
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let world = World::new(&SynthConfig {
+        hosts: 120,
+        infected: 3,
+        contacts_per_host: 4,
+        flows: 20_000,
+        ..SynthConfig::default()
+    });
+    let create = |n: &str| std::io::BufWriter::new(std::fs::File::create(dir.join(n)).unwrap());
+    write_feodo_csv(&world, &mut create("feodo.csv")).unwrap();
+    write_inventory_csv(&world, &mut create("assets.csv")).unwrap();
+    let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    write_nfdump17(
+        FlowStream::new(&world),
+        &mut create("flows.csv"),
+        &tokyo,
+        false,
+    )
+    .unwrap();
+    write_zeek_tsv(FlowStream::new(&world), &mut create("conn.log")).unwrap();
+    let contacts = FlowStream::new(&world).contacts().to_vec();
+    assert!(!contacts.is_empty());
+    let window = 5 * 60_000_000;
+    for (flows, c) in [
+        ("nfdump:flows.csv", &contacts[0]),
+        ("zeek:conn.log", &contacts[contacts.len() - 1]),
+    ] {
+        let time = jiff::Timestamp::from_microsecond(c.at).unwrap().to_string();
+        let out = ok(&kizuki(
+            dir,
+            "ent",
+            &[
+                "correlate",
+                "--ip",
+                &c.public.to_string(),
+                "--time",
+                &time,
+                "--window",
+                "5m",
+                "--flows",
+                flows,
+                "--c2",
+                "feodo.csv",
+                "--assets",
+                "assets.csv",
+                "--tz",
+                "Asia/Tokyo",
+            ],
+            None,
+        ));
+        let found = lines(&out);
+        assert_eq!(found[0]["host"], c.host.to_string(), "{flows}: {out}");
+        assert!(found[0]["asset"].is_string(), "{out}");
+        let ev = &found[0]["evidence"][0];
+        assert!(
+            ev["line"].as_u64().unwrap() > 0 && ev["dst"].is_string(),
+            "{ev}"
+        );
+        let truth: std::collections::BTreeSet<String> = contacts
+            .iter()
+            .filter(|x| x.public == c.public && (x.at - c.at).abs() <= window + (x.end - x.at))
+            .map(|x| x.host.to_string())
+            .collect();
+        for f in &found {
+            assert!(
+                truth.contains(f["host"].as_str().unwrap()),
+                "{flows}: {f} is not a ground-truth host"
+            );
+        }
+    }
+    // Long before the logs begin: nobody, exit status 3.
+    let o = kizuki(
+        dir,
+        "ent",
+        &[
+            "correlate",
+            "--ip",
+            &contacts[0].public.to_string(),
+            "--time",
+            "2020-01-01T00:00:00Z",
+            "--flows",
+            "nfdump:flows.csv",
+            "--c2",
+            "feodo.csv",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+}

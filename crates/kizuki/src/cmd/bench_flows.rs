@@ -5,7 +5,7 @@
 use crate::cli_cases::BenchFlowsArgs;
 use crate::output::thousands;
 use anyhow::{Context, Result};
-use kizuki_flows::bench::{BenchConfig, bench, files};
+use kizuki_flows::bench::{BenchConfig, bench};
 
 /// Runs the benchmark and prints its figures.
 pub fn run(a: BenchFlowsArgs) -> Result<()> {
@@ -45,13 +45,16 @@ pub fn run(a: BenchFlowsArgs) -> Result<()> {
         if r.correct { "yes" } else { "NO" }
     );
     if let Some(py) = &a.baseline_python {
-        let (flows, feodo) = files(&c.dir);
+        let threads: Vec<String> = a.threads.iter().map(usize::to_string).collect();
+        let threads = threads.join(",");
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../bench/flows/duckdb_baseline.py");
         let out = std::process::Command::new(py)
             .arg(&script)
-            .arg(&flows)
-            .arg(&feodo)
+            .arg("--dir")
+            .arg(&c.dir)
+            .arg("--threads")
+            .arg(threads)
             .output()
             .with_context(|| format!("cannot run {}", py.display()))?;
         if !out.status.success() {
@@ -60,8 +63,33 @@ pub fn run(a: BenchFlowsArgs) -> Result<()> {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            println!("  duckdb: {line}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+            for line in text.lines() {
+                println!("  duckdb: {line}");
+            }
+            return Ok(());
+        };
+        let version = v["duckdb_version"].as_str().unwrap_or("?");
+        for (mode, what) in [
+            ("csv", "reads the CSV and joins"),
+            ("table", "joins a loaded table"),
+        ] {
+            let Some(runs) = v[mode].as_object() else {
+                continue;
+            };
+            for (threads, r) in runs {
+                let load = r["load_seconds"]
+                    .as_f64()
+                    .map(|l| format!(" (after loading it in {l:.1} s)"))
+                    .unwrap_or_default();
+                println!(
+                    "  DuckDB {version} {what}, {threads} thread(s): {:.2} s, {} rows/s, {} matches{load}",
+                    r["seconds"].as_f64().unwrap_or(0.0),
+                    thousands(r["rows_per_sec"].as_f64().unwrap_or(0.0) as u64),
+                    r["matches"]
+                );
+            }
         }
     }
     Ok(())
