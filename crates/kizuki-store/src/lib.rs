@@ -20,6 +20,7 @@
 //! ```
 
 pub mod audit;
+mod case_work;
 pub mod cases;
 mod error;
 pub mod intake;

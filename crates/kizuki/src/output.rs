@@ -112,6 +112,21 @@ pub fn write_reject(r: &Reject, out: &mut Vec<u8>) {
     out.extend_from_slice(b"}\n");
 }
 
+/// Text from a mail or a log made safe for a terminal: control characters
+/// (escape sequences could rewrite the screen) and bidirectional overrides
+/// (they could reorder what is shown) become `�`.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if s.chars().any(bad) {
+        s.chars()
+            .map(|c| if bad(c) { '\u{fffd}' } else { c })
+            .collect()
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();
@@ -194,5 +209,18 @@ mod tests {
         o.write(b"whole\n").unwrap();
         o.finish().unwrap();
         assert_eq!(std::fs::read(&dest).unwrap(), b"whole\n");
+    }
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn escapes_and_bidi_overrides_do_not_reach_the_terminal() {
+        assert_eq!(printable("abuse@isp.example"), "abuse@isp.example");
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\u{fffd}[2Jb");
+        assert_eq!(printable("x\u{202e}gpj.exe"), "x\u{fffd}gpj.exe");
+        assert_eq!(printable("行1\r\n"), "行1\u{fffd}\u{fffd}");
     }
 }

@@ -3,6 +3,7 @@
 use crate::Global;
 use crate::cli_cases::{CasesCommand, HostArgs};
 use crate::cmd::{actor, now, open_store, parse_duration, parse_time, rfc3339, runtime, zone};
+use crate::output::printable;
 use anyhow::{Context, Result, bail};
 use kizuki_cases::metrics::{IncidentTimes, Period, over_time};
 use kizuki_cases::{CaseConfig, CaseView, Cases, HostInput, TaskChange};
@@ -238,7 +239,13 @@ pub fn run(cmd: CasesCommand, g: &Global) -> Result<ExitCode> {
                     serde_json::to_writer_pretty(&mut out, &v)?;
                     writeln!(out)?;
                 } else {
-                    print_view(&v, &mut out)?;
+                    // Mail and reports are not trusted: their text goes to
+                    // the terminal without control characters.
+                    let mut buf = Vec::new();
+                    print_view(&v, &mut buf)?;
+                    for line in String::from_utf8_lossy(&buf).lines() {
+                        writeln!(out, "{}", printable(line))?;
+                    }
                 }
             }
             CasesCommand::Ack { id, note } => {

@@ -186,21 +186,31 @@ fn host_input(c: &Candidate) -> HostInput {
     h
 }
 
-/// The query for an incident: its first reported address and contact.
-async fn incident_query(cases: &Cases, id: i64, window: i64) -> Result<Query> {
+/// The queries for an incident: one per reported address, at its earliest
+/// reported contact.
+async fn incident_queries(cases: &Cases, id: i64, window: i64) -> Result<Vec<Query>> {
     let v = cases.view(id).await?;
-    let r = v
-        .reports
-        .iter()
-        .find(|r| r.observed_at.is_some())
-        .or(v.reports.first())
-        .with_context(|| format!("incident {id} has no reported address"))?;
-    Ok(Query {
-        public: r.address.parse().ok(),
-        at: r.observed_at.unwrap_or(v.incident.window_start),
-        window,
-        malware: (!v.incident.malware.is_empty()).then(|| v.incident.malware.clone()),
-    })
+    let mut first: std::collections::BTreeMap<&str, Option<i64>> = Default::default();
+    for r in &v.reports {
+        let e = first.entry(r.address.as_str()).or_insert(r.observed_at);
+        *e = match (*e, r.observed_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    if first.is_empty() {
+        bail!("incident {id} has no reported address");
+    }
+    let malware = (!v.incident.malware.is_empty()).then(|| v.incident.malware.clone());
+    Ok(first
+        .into_iter()
+        .map(|(address, at)| Query {
+            public: address.parse().ok(),
+            at: at.unwrap_or(v.incident.window_start),
+            window,
+            malware: malware.clone(),
+        })
+        .collect())
 }
 
 /// Runs `kizuki correlate`.
@@ -213,54 +223,64 @@ pub fn run(a: CorrelateArgs, g: &Global) -> Result<ExitCode> {
             Some(_) => Some(engine(g).await?),
             None => None,
         };
-        let mut query = match (&cases, a.incident) {
-            (Some(c), Some(id)) => incident_query(c, id, window).await?,
+        let mut queries = match (&cases, a.incident) {
+            (Some(c), Some(id)) => incident_queries(c, id, window).await?,
             _ => {
                 let (Some(ip), Some(time)) = (&a.ip, &a.time) else {
                     bail!("give --ip and --time (or --incident)");
                 };
-                Query {
+                vec![Query {
                     public: Some(ip.parse().with_context(|| format!("--ip {ip:?}"))?),
                     at: parse_time(time, &tz)?,
                     window,
                     malware: None,
-                }
+                }]
             }
         };
-        if let Some(ip) = &a.ip {
-            query.public = Some(ip.parse().with_context(|| format!("--ip {ip:?}"))?);
+        for q in &mut queries {
+            if let Some(ip) = &a.ip {
+                q.public = Some(ip.parse().with_context(|| format!("--ip {ip:?}"))?);
+            }
+            if let Some(m) = &a.malware {
+                q.malware = Some(m.to_lowercase());
+            }
         }
-        if let Some(m) = &a.malware {
-            query.malware = Some(m.to_lowercase());
-        }
-        let (report, _) = correlate(&s, query, &tz)?;
         let out = std::io::stdout();
         let mut out = out.lock();
-        for c in &report.candidates {
-            writeln!(out, "{}", candidate_json(c))?;
+        let mut found = 0;
+        for query in queries {
+            let public = query.public;
+            let (report, _) = correlate(&s, query, &tz)?;
+            for c in &report.candidates {
+                let mut v = candidate_json(c);
+                v["public"] = public.map(|p| p.to_string()).into();
+                writeln!(out, "{v}")?;
+            }
+            found += report.candidates.len();
+            if !g.quiet {
+                eprintln!(
+                    "correlate {}: {} flows read, {} in the window, {} matched a valid C2 entry; {} candidate host(s); {} lines refused",
+                    public.map_or_else(|| "-".into(), |p| p.to_string()),
+                    report.flows,
+                    report.in_window,
+                    report.matched,
+                    report.candidates.len(),
+                    report.rejects.len()
+                );
+            }
+            if let (true, Some(cases), Some(id), Some(best)) =
+                (a.attach, &cases, a.incident, report.candidates.first())
+            {
+                let (h, new) = cases.add_host(id, &host_input(best), &actor(), now()?).await?;
+                eprintln!(
+                    "host {} ({}) {} incident {id}",
+                    h.address,
+                    h.hostname,
+                    if new { "tied to" } else { "was already on" }
+                );
+            }
         }
-        if !g.quiet {
-            eprintln!(
-                "correlate: {} flows read, {} in the window, {} matched a valid C2 entry; {} candidate host(s); {} lines refused",
-                report.flows,
-                report.in_window,
-                report.matched,
-                report.candidates.len(),
-                report.rejects.len()
-            );
-        }
-        if let (true, Some(cases), Some(id), Some(best)) =
-            (a.attach, &cases, a.incident, report.candidates.first())
-        {
-            let (h, new) = cases.add_host(id, &host_input(best), &actor(), now()?).await?;
-            eprintln!(
-                "host {} ({}) {} incident {id}",
-                h.address,
-                h.hostname,
-                if new { "tied to" } else { "was already on" }
-            );
-        }
-        Ok(if report.candidates.is_empty() { ExitCode::from(3) } else { ExitCode::SUCCESS })
+        Ok(if found == 0 { ExitCode::from(3) } else { ExitCode::SUCCESS })
     })
 }
 
@@ -275,17 +295,20 @@ pub async fn on_intake(cases: &Cases, g: &Global, incident: i64) -> Result<()> {
     let window = parse_duration(c.window.as_deref().unwrap_or("30m"))? * 1_000_000;
     let s = sources(&[], None, None, g)?;
     let tz = host_zone(None, g)?;
-    let query = incident_query(cases, incident, window).await?;
-    let (report, _) = correlate(&s, query, &tz)?;
-    match report.candidates.first() {
-        Some(best) => {
-            cases
-                .add_host(incident, &host_input(best), "kizuki", now()?)
-                .await?;
+    for query in incident_queries(cases, incident, window).await? {
+        let public = query.public;
+        let (report, _) = correlate(&s, query, &tz)?;
+        match report.candidates.first() {
+            Some(best) => {
+                cases
+                    .add_host(incident, &host_input(best), "kizuki", now()?)
+                    .await?;
+            }
+            None => eprintln!(
+                "incident {incident}: no flow from behind {} to a valid C2 server near the reported time; find the host by hand (kizuki cases host)",
+                public.map_or_else(|| "?".into(), |p| p.to_string())
+            ),
         }
-        None => eprintln!(
-            "incident {incident}: no flow from a host to a valid C2 server near the reported time; find the host by hand (kizuki cases host)"
-        ),
     }
     Ok(())
 }

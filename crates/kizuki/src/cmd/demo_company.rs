@@ -28,23 +28,24 @@ fn pick_notice(outbox: &Path) -> Result<(Vec<u8>, String, IpAddr, i64)> {
         let raw = std::fs::read(&f)?;
         let n = parse_notice(&raw, &MailOptions::default());
         let japanese = n.subject.as_deref().is_some_and(|s| !s.is_ascii());
-        // A company behind an IPv4 NAT, on a fixed address (not a CGNAT
-        // subscriber in 100.64.0.0/10).
+        // A company behind one IPv4 NAT address, a fixed one (not a CGNAT
+        // subscriber in 100.64.0.0/10); its first reported contact.
         let fixed = |a: &IpAddr| match a {
             IpAddr::V4(v) => !(v.octets()[0] == 100 && (64..128).contains(&v.octets()[1])),
             IpAddr::V6(_) => false,
         };
-        let report = n
-            .reports
-            .iter()
-            .find(|r| r.time.is_some() && fixed(&r.address));
-        if let (true, Some(r)) = (japanese, report) {
+        let Some(first) = n.reports.first() else {
+            continue;
+        };
+        let one_address = n.reports.iter().all(|r| r.address == first.address);
+        let at = n.reports.iter().filter_map(|r| r.time).min();
+        if let (true, true, true, Some(at)) = (japanese, one_address, fixed(&first.address), at) {
             let subject = n.subject.clone().unwrap_or_default();
-            return Ok((raw, subject, r.address, r.time.unwrap_or_default()));
+            return Ok((raw, subject, first.address, at));
         }
     }
     bail!(
-        "no Japanese notice with a contact time in {}",
+        "no Japanese notice about one fixed IPv4 address in {}",
         outbox.display()
     )
 }

@@ -59,7 +59,12 @@ async fn start(a: DrillStartArgs, g: &Global) -> Result<ExitCode> {
         isp: a.isp.clone(),
         from: a.from.clone(),
         to: a.to.clone(),
-        recipient: "ご担当者".into(),
+        recipient: if a.lang == "en" {
+            "Customer"
+        } else {
+            "ご担当者"
+        }
+        .into(),
         tz,
         now: at,
     };

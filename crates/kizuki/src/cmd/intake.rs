@@ -11,6 +11,7 @@ use crate::cli_cases::IntakeArgs;
 use crate::cmd::cases::engine;
 use crate::cmd::{actor, now, rfc3339, runtime};
 use crate::config::MailboxConfig;
+use crate::output::printable;
 use anyhow::{Context, Result, bail};
 use kizuki_cases::{Cases, IncomingNotice, IncomingReport, IntakeOutcome};
 use kizuki_feeds::mail::{MailNotice, MailOptions, Status, parse_notice};
@@ -223,15 +224,14 @@ impl Taker<'_> {
                 )
             })
             .collect();
-        writeln!(
-            out,
-            "{source}: {what}{}",
-            if addrs.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", addrs.join(", "))
-            }
-        )?;
+        let addrs = if addrs.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", addrs.join(", "))
+        };
+        // The problems quote the mail: no control characters to the
+        // terminal.
+        writeln!(out, "{}", printable(&format!("{source}: {what}{addrs}")))?;
         Ok(())
     }
 }
@@ -325,8 +325,7 @@ async fn list(cases: &Cases, unparsed: bool, json: bool) -> Result<ExitCode> {
             }
             writeln!(out, "{v}")?;
         } else {
-            writeln!(
-                out,
+            let line = format!(
                 "{:>5} {} {:<9} incident {:<5} from {} via {}: {}  [{}]",
                 r.id,
                 rfc3339(r.received_at),
@@ -336,7 +335,8 @@ async fn list(cases: &Cases, unparsed: bool, json: bool) -> Result<ExitCode> {
                 r.source,
                 r.subject,
                 r.raw_path
-            )?;
+            );
+            writeln!(out, "{}", printable(&line))?;
         }
     }
     Ok(ExitCode::SUCCESS)
