@@ -349,6 +349,13 @@ fn periods(
         } else {
             end + rng.random_range(5..1800)
         };
+        // The rebooting NAS is down from the reboot until its Accounting-On
+        // 30 s later: no one connects through it in between. (A session
+        // started then would be "ended" by the Accounting-On and go on
+        // writing Interim-Updates after it.)
+        if s.nas == REBOOTING_NAS && s.kind != SubKind::Dhcp && (reboot..reboot + 30).contains(&t) {
+            t += 30;
+        }
     }
     out
 }
@@ -647,9 +654,16 @@ fn session(
     if p.lost {
         cases.lost_stops += 1;
         let end = last + GRACE;
-        // A lost Stop on the rebooting NAS, still open at the reboot, is
-        // ended by the Accounting-On.
-        if s.nas == REBOOTING_NAS && p.start < reboot + 30 && end > reboot + 30 {
+        // A lost Stop on the rebooting NAS, still open at the Accounting-On,
+        // is ended by it, unless records of the session come after it: an
+        // Interim-Update of a session that is not open opens it again from
+        // its start (Acct-Session-Time), so the logs then say it ran to its
+        // last record plus grace.
+        if s.nas == REBOOTING_NAS
+            && p.start < reboot + 30
+            && last < reboot + 30
+            && end > reboot + 30
+        {
             return reboot + 30;
         }
         return end;

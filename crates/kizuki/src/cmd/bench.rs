@@ -80,6 +80,7 @@ fn kizuki(src: &kizuki_feeds::Source, threads: usize) -> Result<(u64, u64)> {
         if let Err(e) = sink.write_all(&b.encoded) {
             err = Some(e);
         }
+        ctx.recycle(b);
     })?;
     if let Some(e) = err {
         return Err(e.into());

@@ -240,7 +240,7 @@ impl IngestPlan {
                     ..FileStats::default()
                 };
                 let mut rej_buf = Vec::new();
-                let mut sink = |b: Batch| {
+                let mut handle = |b: &Batch| {
                     stats.rows += b.rows;
                     stats.accepted += b.accepted;
                     stats.rejected += b.rejects.len() as u64;
@@ -277,6 +277,10 @@ impl IngestPlan {
                             return;
                         }
                     }
+                };
+                let mut sink = |b: Batch| {
+                    handle(&b);
+                    ctx.recycle(b);
                 };
                 match self.reader.read(&src, &ctx, &mut sink) {
                     Ok(f) => {
