@@ -290,6 +290,11 @@ impl LocalClock {
     }
 }
 
+/// A field for a message: its bytes as text, invalid UTF-8 replaced.
+pub(crate) fn lossy(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

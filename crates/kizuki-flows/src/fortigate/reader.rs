@@ -11,6 +11,7 @@ use crate::error::FlowError;
 use crate::flow::{Flow, Protocol};
 use crate::lines::LineReader;
 use crate::options::ReadOptions;
+use crate::parse::lossy;
 use crate::parse::{self, LocalClock};
 use crate::sink::{Counted, FlowSink, ReadSummary};
 use crate::syslog;
@@ -107,10 +108,6 @@ impl FortiGateReader {
         out.summary.bytes = lines.bytes;
         Ok(out.summary)
     }
-}
-
-fn lossy(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).into_owned()
 }
 
 fn time(l: &Line<'_>, clock: &mut LocalClock) -> Result<i64, String> {

@@ -1,6 +1,7 @@
 //! Which nfdump CSV layout a header names, and reading one row of it.
 
 use crate::flow::{Flow, Protocol};
+use crate::parse::lossy;
 use crate::parse::{self, LocalClock};
 
 /// The highest column a needed field may be in (nfdump's widest layout,
@@ -270,10 +271,6 @@ fn split_commas(line: &[u8], bounds: &mut Vec<(usize, usize)>) {
 
 fn trim(s: &[u8]) -> &[u8] {
     s.trim_ascii()
-}
-
-fn lossy(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).into_owned()
 }
 
 fn addr(v: &[u8], what: &str) -> Result<std::net::IpAddr, String> {

@@ -15,6 +15,7 @@ use crate::flow::{Flow, Protocol};
 use crate::lines::LineReader;
 use crate::options::ReadOptions;
 use crate::parse;
+use crate::parse::lossy;
 use crate::sink::{Counted, FlowSink, ReadSummary};
 use crate::syslog;
 use std::io::Read;
@@ -82,10 +83,6 @@ impl SrxReader {
         out.summary.bytes = lines.bytes;
         Ok(out.summary)
     }
-}
-
-fn lossy(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).into_owned()
 }
 
 fn parse_body(kind: Kind, body: &[u8], t: i64, flow: &mut Flow) -> Result<(), String> {
