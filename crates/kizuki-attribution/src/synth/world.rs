@@ -658,7 +658,9 @@ fn session(
         // is ended by it, unless records of the session come after it: an
         // Interim-Update of a session that is not open opens it again from
         // its start (Acct-Session-Time), so the logs then say it ran to its
-        // last record plus grace.
+        // last record plus grace. (Only a session started between the
+        // reboot and the Accounting-On has such records, and `periods`
+        // starts none there; a hand-made world may.)
         if s.nas == REBOOTING_NAS
             && p.start < reboot + 30
             && last < reboot + 30
@@ -919,3 +921,6 @@ fn ghosts(
         cases.ghosts += 1;
     }
 }
+
+#[cfg(test)]
+mod tests;
