@@ -18,7 +18,7 @@
 
 use crate::error::AttributionError;
 use crate::index::{self, Hit, IndexFile};
-use crate::record::{LogRecord, SourceKind};
+use crate::record::{LogRecord, Net, SourceKind};
 use crate::session::{self, Anomalies, DAY, SessionConfig};
 use crate::store::{carry, records::DayRecords, records::write_atomic};
 use serde::{Deserialize, Serialize};
@@ -366,11 +366,13 @@ impl Assignments {
         self.parts.get(&kind).is_some_and(|m| !m.is_empty())
     }
 
-    /// The stored records of `kind` between `t0` and `t1` that `keep`
-    /// accepts: the evidence behind a hit.
+    /// The stored records of `kind` on `net` between `t0` and `t1` that
+    /// `keep` accepts: the evidence behind a hit. Only the rows on `net`
+    /// are decoded, from the mapped day files.
     pub fn records(
         &self,
         kind: SourceKind,
+        net: &Net,
         t0: i64,
         t1: i64,
         keep: &dyn Fn(&LogRecord) -> bool,
@@ -380,18 +382,8 @@ impl Assignments {
             return Ok(out);
         };
         for (_, p) in days.range(session::day_of(t0).0..=t1) {
-            let recs = DayRecords::load(&p.dir)?;
-            let lo = recs.rows.partition_point(|r| r.time() < t0);
-            for r in &recs.rows[lo..] {
-                if r.time() > t1 {
-                    break;
-                }
-                if let Some(l) = recs.decode(r, kind)
-                    && keep(&l)
-                {
-                    out.push(l);
-                }
-            }
+            let recs = DayRecords::load_matching(&p.dir, kind, t0, t1, net)?;
+            out.extend(recs.into_iter().filter(|l| keep(l)));
         }
         Ok(out)
     }

@@ -50,10 +50,6 @@ impl DiskRecord {
         }
     }
 
-    pub(crate) fn time(&self) -> i64 {
-        self.time
-    }
-
     fn net(&self) -> Option<Net> {
         let addr = if self.flags & 1 == 1 {
             IpAddr::V4(Ipv6Addr::from(self.addr).to_ipv4_mapped()?)
@@ -356,6 +352,54 @@ impl DayRecords {
                 line: u64::from(r.line),
             },
         })
+    }
+
+    /// The records of a day on one network between two times, without
+    /// reading the whole day into memory: the rows file is mapped, the time
+    /// range found by binary search, and only rows on `net` are decoded.
+    /// (A day of a large ISP holds tens of millions of rows; `whois-at`
+    /// wants a handful.)
+    pub(crate) fn load_matching(
+        dir: &Path,
+        kind: SourceKind,
+        t0: i64,
+        t1: i64,
+        net: &Net,
+    ) -> Result<Vec<LogRecord>, AttributionError> {
+        let rows_path = dir.join("records.bin");
+        let file = match std::fs::File::open(&rows_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(AttributionError::io(&rows_path, e)),
+        };
+        // SAFETY: the map is only read, and kizuki replaces record files by
+        // rename, never in place, so the mapped bytes do not change.
+        #[allow(unsafe_code)]
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| AttributionError::io(&rows_path, e))?;
+        let rows: &[DiskRecord] = bytemuck::try_cast_slice(&map)
+            .map_err(|_| AttributionError::index(&rows_path, "truncated or misaligned"))?;
+        let (addr, v4) = match net.addr {
+            IpAddr::V4(a) => (a.to_ipv6_mapped().octets(), 1),
+            IpAddr::V6(a) => (a.octets(), 0),
+        };
+        let lo = rows.partition_point(|r| r.time < t0);
+        let hits: Vec<DiskRecord> = rows[lo..]
+            .iter()
+            .take_while(|r| r.time <= t1)
+            .filter(|r| r.addr == addr && r.len == net.len && r.flags & 1 == v4)
+            .copied()
+            .collect();
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let files: Vec<String> = read_json(&dir.join("files.json"))?;
+        let day = DayRecords {
+            rows: Vec::new(),
+            files: files.into_iter().map(Arc::from).collect(),
+            holders: read_holders(&dir.join("holders.bin"))?,
+        };
+        Ok(hits.iter().filter_map(|r| day.decode(r, kind)).collect())
     }
 
     /// Reads a day from `dir`; an absent day is empty.

@@ -310,7 +310,7 @@ fn print_records(
     tz: &jiff::tz::TimeZone,
 ) -> Result<()> {
     let holder: Holder = h.holder.clone();
-    let recs = db.records(h.source, h.start - 86_400, h.end, &|r| {
+    let recs = db.records(h.source, &h.net, h.start - 86_400, h.end, &|r| {
         r.net == h.net && r.ports == h.ports && r.holder == holder
     })?;
     let line = |r: &kizuki_attribution::LogRecord| {
