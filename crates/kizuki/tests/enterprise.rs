@@ -543,3 +543,23 @@ fn correlate_finds_the_ground_truth_host() {
     );
     assert_eq!(o.status.code(), Some(3));
 }
+
+#[test]
+fn a_log_that_cannot_be_read_does_not_stop_intake() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("kizuki.toml"),
+        "[cases.correlate]\nflows = [\"nfdump:missing.csv\"]\nc2 = \"missing-feodo.csv\"\n",
+    )
+    .unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kizuki-feeds/tests/data/mail/ja-iso2022jp.eml");
+    let o = kizuki(dir, "ent", &["intake", fixture.to_str().unwrap()], None);
+    let out = ok(&o);
+    assert!(out.contains("opened incident 1"), "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("correlation failed"), "{err}");
+    let list = lines(&ok(&kizuki(dir, "ent", &["cases", "list", "--json"], None)));
+    assert_eq!(list.len(), 1);
+}

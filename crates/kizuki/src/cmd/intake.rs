@@ -177,8 +177,14 @@ impl Taker<'_> {
         match &outcome {
             IntakeOutcome::Opened { incident, .. } => {
                 self.counts.opened += 1;
-                if self.correlate {
-                    crate::cmd::correlate::on_intake(self.cases, self.g, *incident).await?;
+                // The notice is stored; a log that cannot be read must not
+                // stop the intake (the host can be found later by hand or
+                // with `correlate --incident`).
+                if self.correlate
+                    && let Err(e) =
+                        crate::cmd::correlate::on_intake(self.cases, self.g, *incident).await
+                {
+                    eprintln!("warning: incident {incident}: correlation failed: {e:#}");
                 }
             }
             IntakeOutcome::Joined { .. } => self.counts.joined += 1,
