@@ -62,6 +62,7 @@ fn notice(
             port: None,
             observed_at: Some(at),
             time_text: "2021/02/22 10:15:23 (日本時間)".into(),
+            zone: "Asia/Tokyo".into(),
             malware: malware.into(),
         }],
         ..IncomingNotice::default()

@@ -60,6 +60,7 @@ CREATE TABLE incident_reports (
     port BIGINT,
     observed_at BIGINT,
     time_text TEXT NOT NULL,
+    zone TEXT NOT NULL,
     malware TEXT NOT NULL
 );
 CREATE INDEX incident_reports_by_address ON incident_reports (address);

@@ -57,6 +57,9 @@ pub struct Report {
     pub observed_at: Option<i64>,
     /// The time as the notice wrote it.
     pub time_text: String,
+    /// The zone the time was read in, as the notice gave it (`Asia/Tokyo`
+    /// for 日本時間 or JST, `+09:00`, `UTC`); empty when unknown.
+    pub zone: String,
     /// The malware named (lower case, may be empty).
     pub malware: String,
 }
@@ -188,7 +191,7 @@ pub struct Evidence {
 const INCIDENT_COLS: &str = "id, malware, playbook, state, drill_id, window_start, window_end, \
      opened_at, acknowledged_at, identified_at, contained_at, closed_at, updated_at";
 const REPORT_COLS: &str =
-    "id, incident_id, intake_id, address, port, observed_at, time_text, malware";
+    "id, incident_id, intake_id, address, port, observed_at, time_text, zone, malware";
 pub(crate) const HOST_COLS: &str = "id, incident_id, address, hostname, asset_id, owner, department, role, \
      state, identified_at, updated_at, evidence";
 const TASK_COLS: &str = "id, incident_id, task_key, title, phase, scope, optional, needs_host, \
@@ -307,7 +310,7 @@ async fn insert_reports(
     for r in reports {
         id += 1;
         sqlx::query(&format!(
-            "INSERT INTO incident_reports ({REPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO incident_reports ({REPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
         .bind(id)
         .bind(incident)
@@ -316,6 +319,7 @@ async fn insert_reports(
         .bind(r.port)
         .bind(r.observed_at)
         .bind(&r.time_text)
+        .bind(&r.zone)
         .bind(&r.malware)
         .execute(&mut *conn)
         .await?;

@@ -433,6 +433,13 @@ fn forwarded_and_japanese_charset_notices_open_incidents() {
     assert_eq!(fwd["notices"][0]["forwarded_by"], "suzuki@example.co.jp");
     assert_eq!(fwd["notices"][0]["sender"], "abuse@isp.example");
     assert_eq!(fwd["reports"][0]["time"], "2021-02-22T01:15:23Z");
+    // The time as the sender wrote it, and in which zone.
+    let r = &by_addr("203.0.113.5")["reports"][0];
+    assert_eq!(r["zone"], "Asia/Tokyo", "{r}");
+    assert!(
+        r["time_text"].as_str().unwrap().contains("１０時１５分"),
+        "{r}"
+    );
     assert_eq!(
         by_addr("203.0.113.60")["notices"][0]["forwarded_by"],
         "yamada@example.co.jp"

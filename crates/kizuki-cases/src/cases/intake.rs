@@ -17,6 +17,9 @@ pub struct IncomingReport {
     pub observed_at: Option<i64>,
     /// The time as the notice wrote it.
     pub time_text: String,
+    /// The zone it was written in (`Asia/Tokyo`, `+09:00`, `UTC`; empty
+    /// when unknown).
+    pub zone: String,
     /// The malware named, lower case (empty when not named).
     pub malware: String,
 }
@@ -135,6 +138,7 @@ impl Cases {
                 port: r.port.map(i64::from),
                 observed_at: r.observed_at,
                 time_text: r.time_text.clone(),
+                zone: r.zone.clone(),
                 malware: r.malware.clone(),
             })
             .collect();

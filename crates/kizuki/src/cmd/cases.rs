@@ -60,6 +60,7 @@ pub fn summary(v: &CaseView) -> serde_json::Value {
             "port": r.port,
             "time": r.observed_at.map(rfc3339),
             "time_text": r.time_text,
+            "zone": r.zone,
             "malware": r.malware,
             "notice": r.intake_id,
         })).collect::<Vec<_>>(),
@@ -114,10 +115,11 @@ fn print_view(v: &CaseView, out: &mut impl Write) -> Result<()> {
         let port = r.port.map(|p| format!(":{p}")).unwrap_or_default();
         writeln!(
             out,
-            "  {}{port}  {}  (written {:?})  {}",
+            "  {}{port}  {}  (written {:?} in {})  {}",
             r.address,
             when(r.observed_at),
             r.time_text,
+            if r.zone.is_empty() { "?" } else { &r.zone },
             r.malware
         )?;
     }

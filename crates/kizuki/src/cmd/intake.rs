@@ -286,6 +286,7 @@ pub fn incoming(
             port: r.port,
             observed_at: r.time,
             time_text: r.time_text.clone().unwrap_or_default(),
+            zone: r.zone.clone().unwrap_or_default(),
             malware: r.malware.clone().unwrap_or_default().to_lowercase(),
         })
         .collect();
