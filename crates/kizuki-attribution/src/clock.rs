@@ -169,6 +169,21 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 /// `YYYY-MM-DD HH:MM:SS` with no zone (the UTC time Juniper MS-DPC lines
 /// carry after the slot).
 pub fn parse_plain(date: &str, time: &str) -> Option<DateTime> {
+    // The usual shape, `YYYY-MM-DD` and `HH:MM:SS`, read digit by digit
+    // (the same result as the general path below, without its splitting).
+    if let (Some(d), Some(t)) = (
+        fixed_digits(date.as_bytes(), b"dddd-dd-dd"),
+        fixed_digits(time.as_bytes(), b"dd:dd:dd"),
+    ) {
+        let two = |v: &[u8], i: usize| (v[i] * 10 + v[i + 1]) as i8;
+        let year = i16::from(d[0]) * 1000 + i16::from(d[1]) * 100 + i16::from(d[2]) * 10;
+        return datetime(
+            year + i16::from(d[3]),
+            two(&d, 5),
+            two(&d, 8),
+            (two(&t, 0), two(&t, 3), two(&t, 6)),
+        );
+    }
     let mut it = date.split('-');
     let y = num(it.next()?)?;
     let mo = num(it.next()?)?;
@@ -177,6 +192,24 @@ pub fn parse_plain(date: &str, time: &str) -> Option<DateTime> {
         return None;
     }
     datetime(y, mo, d, hms(time)?)
+}
+
+/// `text` as digit values when it has `shape`'s length and a digit
+/// wherever `shape` has `d` (other bytes must match exactly).
+fn fixed_digits<const N: usize>(text: &[u8], shape: &[u8; N]) -> Option<[u8; N]> {
+    let text: &[u8; N] = text.try_into().ok()?;
+    let mut out = [0u8; N];
+    for i in 0..N {
+        if shape[i] == b'd' {
+            if !text[i].is_ascii_digit() {
+                return None;
+            }
+            out[i] = text[i] - b'0';
+        } else if text[i] != shape[i] {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// UTC seconds of a civil date and time taken as UTC.

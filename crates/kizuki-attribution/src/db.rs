@@ -18,6 +18,7 @@
 
 use crate::error::AttributionError;
 use crate::index::{self, Hit, IndexFile};
+use crate::readers::{self, Format, ReadOptions, ReadOutput, Source, pba};
 use crate::record::{LogRecord, Net, SourceKind};
 use crate::session::{self, Anomalies, DAY, SessionConfig};
 use crate::store::{carry, records::DayRecords, records::write_atomic};
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 const VERSION: u32 = 1;
 
@@ -411,6 +412,40 @@ impl Batch {
         })
     }
 
+    /// Reads one log straight into a batch: what [`readers::read`] and
+    /// [`Batch::new`] of its records give, without the [`LogRecord`]s of
+    /// the whole file ever existing at once (port-block logs go row by
+    /// row; other formats are read whole, then made compact). The
+    /// output's `records` is empty; everything else is as `read` gives it.
+    pub fn read(
+        format: Format,
+        src: &Source,
+        opts: &ReadOptions,
+    ) -> Result<(Batch, ReadOutput), AttributionError> {
+        let vendor = match format {
+            Format::PbaJuniper => Some(pba::Vendor::Juniper),
+            Format::PbaA10 => Some(pba::Vendor::A10),
+            Format::PbaNfware => Some(pba::Vendor::Nfware),
+            _ => None,
+        };
+        if let Some(v) = vendor
+            && let (out, Some(rows)) = pba::read_rows(src, opts, v)
+        {
+            let records = rows.finish(std::sync::Arc::clone(&src.name))?;
+            return Ok((
+                Batch {
+                    kind: format.kind(),
+                    records,
+                },
+                out,
+            ));
+        }
+        let mut out = readers::read(format, src, opts);
+        let batch = Batch::new(format.kind(), &out.records)?;
+        out.records = Vec::new();
+        Ok((batch, out))
+    }
+
     /// Records in the batch.
     pub fn len(&self) -> usize {
         self.records.rows.len()
@@ -454,131 +489,167 @@ fn import_kind(
             days.entry(day).or_default().push(part);
         }
     }
-    let mut added = 0u64;
-    let mut touched: BTreeSet<i64> = redo.clone();
-    // The merged days, kept for the build rather than read back.
-    let mut merged: BTreeMap<i64, DayRecords> = BTreeMap::new();
-    for (day, new) in days {
-        touched.insert(day);
-        let d = dir(day);
-        lap("split into days");
-        let mut stored = DayRecords::load(&d)?;
-        lap("loaded");
-        let before = stored.rows.len();
-        stored.merge(new)?;
-        lap("merged");
-        added += (stored.rows.len() - before) as u64;
-        if stored.rows.len() != before || !d.join("meta.json").exists() {
-            // Marks the day unbuilt until its index is rewritten.
-            let _ = std::fs::remove_file(d.join("meta.json"));
-            stored.save(&d)?;
+    // A merged day's files are written on a thread of their own while the
+    // day is built (writing a large day's rows takes as long as building
+    // it); its meta.json, which marks it built, waits for them.
+    std::thread::scope(|s| {
+        let mut saving: BTreeMap<
+            i64,
+            std::thread::ScopedJoinHandle<'_, Result<(), AttributionError>>,
+        > = BTreeMap::new();
+        let mut added = 0u64;
+        let mut touched: BTreeSet<i64> = redo.clone();
+        // The merged days, kept for the build rather than read back.
+        let mut merged: BTreeMap<i64, Arc<DayRecords>> = BTreeMap::new();
+        for (day, new) in days {
+            touched.insert(day);
+            let d = dir(day);
+            lap("split into days");
+            let mut stored = DayRecords::load(&d)?;
+            lap("loaded");
+            let before = stored.rows.len();
+            stored.merge(new)?;
+            lap("merged");
+            added += (stored.rows.len() - before) as u64;
+            if stored.rows.len() != before || !d.join("meta.json").exists() {
+                // Marks the day unbuilt until its index is rewritten.
+                let _ = std::fs::remove_file(d.join("meta.json"));
+                let rows = Arc::new(stored);
+                let writer = Arc::clone(&rows);
+                let wd = d.clone();
+                saving.insert(day, s.spawn(move || writer.save(&wd)));
+                merged.insert(day, rows);
+            } else {
+                merged.insert(day, Arc::new(stored));
+            }
+            lap("saving");
         }
-        lap("saved");
-        merged.insert(day, stored);
-    }
-    let all: BTreeSet<i64> = existing.union(&touched).copied().collect();
-    let (Some(&first), Some(&last)) = (touched.first(), all.last()) else {
-        return Ok(KindResult {
-            kind,
-            added,
-            touched: 0,
-            built: Vec::new(),
-            open_at_end: 0,
-        });
-    };
-    let mut built = Vec::new();
-    let mut carry_in = match all.range(..first).next_back() {
-        Some(prev) if *prev == first - DAY => carry::load(&dir(*prev))?,
-        _ => Default::default(),
-    };
-    let mut day = first;
-    let mut open_at_end = 0;
-    while day <= last {
-        let d = dir(day);
-        let digest_in = format!("{:016x}", carry::digest(&carry_in.0));
-        let exists = all.contains(&day);
-        if !touched.contains(&day) {
-            let old: Option<PartitionMeta> = std::fs::read(d.join("meta.json"))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
-            let up_to_date = old
-                .as_ref()
-                .is_some_and(|m| m.carry_in == digest_in && m.version == VERSION);
-            if up_to_date || (!exists && carry_in.0.open.is_empty()) {
-                // Nothing changes from here unless a later day was touched.
-                match touched.range(day + 1..).next() {
-                    Some(next) => {
-                        day = *next;
-                        carry_in = match all.range(..day).next_back() {
-                            Some(prev) if *prev == day - DAY => carry::load(&dir(*prev))?,
-                            _ => Default::default(),
-                        };
-                        continue;
+        let all: BTreeSet<i64> = existing.union(&touched).copied().collect();
+        let (Some(&first), Some(&last)) = (touched.first(), all.last()) else {
+            return Ok(KindResult {
+                kind,
+                added,
+                touched: 0,
+                built: Vec::new(),
+                open_at_end: 0,
+            });
+        };
+        let mut built = Vec::new();
+        let mut carry_in = match all.range(..first).next_back() {
+            Some(prev) if *prev == first - DAY => carry::load(&dir(*prev))?,
+            _ => Default::default(),
+        };
+        let mut day = first;
+        let mut open_at_end = 0;
+        while day <= last {
+            let d = dir(day);
+            let digest_in = format!("{:016x}", carry::digest(&carry_in.0));
+            let exists = all.contains(&day);
+            if !touched.contains(&day) {
+                let old: Option<PartitionMeta> = std::fs::read(d.join("meta.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok());
+                let up_to_date = old
+                    .as_ref()
+                    .is_some_and(|m| m.carry_in == digest_in && m.version == VERSION);
+                if up_to_date || (!exists && carry_in.0.open.is_empty()) {
+                    // Nothing changes from here unless a later day was touched.
+                    match touched.range(day + 1..).next() {
+                        Some(next) => {
+                            day = *next;
+                            carry_in = match all.range(..day).next_back() {
+                                Some(prev) if *prev == day - DAY => carry::load(&dir(*prev))?,
+                                _ => Default::default(),
+                            };
+                            continue;
+                        }
+                        None => break,
                     }
-                    None => break,
                 }
             }
+            let mut stored = match merged.remove(&day) {
+                Some(s) => s,
+                None => Arc::new(DayRecords::load(&d)?),
+            };
+            lap("loaded for the build");
+            let out = session::run_day_parallel(
+                kind,
+                &carry_in.0,
+                || stored.recs(),
+                day,
+                day + DAY,
+                config,
+                threads,
+            );
+            lap("sessions");
+            // Holders of the day's records and of what was carried into it.
+            let mut holders = match Arc::get_mut(&mut stored) {
+                Some(st) => std::mem::take(&mut st.holders),
+                // Still being written.
+                None => stored.holders.clone(),
+            };
+            for (h, v) in std::mem::take(&mut carry_in.1) {
+                holders.entry(h).or_insert(v);
+            }
+            let (bytes, stats) = index::build_spans(kind, &out.spans, &holders, threads);
+            lap("index built");
+            std::fs::create_dir_all(&d).map_err(|e| AttributionError::io(&d, e))?;
+            if !exists {
+                DayRecords {
+                    rows: stored.rows.clone(),
+                    files: stored.files.clone(),
+                    holders: Default::default(),
+                }
+                .save(&d)?;
+            }
+            write_atomic(&d.join("index.bin"), &bytes)?;
+            carry::save(&out.carry, &holders, &d)?;
+            let meta = PartitionMeta {
+                version: VERSION,
+                kind: kind.name().into(),
+                day: day_name(day),
+                records: stored.rows.len() as u64,
+                intervals: stats.intervals,
+                entries: stats.entries,
+                span_start: stats.span_start,
+                span_end: stats.span_end,
+                overlaps: stats.overlaps,
+                open_at_end: out.carry.open.len() as u64,
+                carry_in: digest_in,
+                carry_out: format!("{:016x}", carry::digest(&out.carry)),
+                anomalies: AnomalyCounts::from(&out.anomalies),
+            };
+            if let Some(w) = saving.remove(&day) {
+                join_writer(w)?;
+            }
+            write_atomic(
+                &d.join("meta.json"),
+                &serde_json::to_vec_pretty(&meta)
+                    .map_err(|e| AttributionError::index(&d, e.to_string()))?,
+            )?;
+            open_at_end = meta.open_at_end;
+            built.push((day, meta, out.anomalies, bytes.len() as u64));
+            carry_in = (out.carry, holders);
+            lap("written");
+            day += DAY;
         }
-        let mut stored = match merged.remove(&day) {
-            Some(s) => s,
-            None => DayRecords::load(&d)?,
-        };
-        lap("loaded for the build");
-        let out = session::run_day_parallel(
+        for w in std::mem::take(&mut saving).into_values() {
+            join_writer(w)?;
+        }
+        Ok(KindResult {
             kind,
-            &carry_in.0,
-            || stored.recs(),
-            day,
-            day + DAY,
-            config,
-            threads,
-        );
-        lap("sessions");
-        // Holders of the day's records and of what was carried into it.
-        let mut holders = std::mem::take(&mut stored.holders);
-        for (h, v) in std::mem::take(&mut carry_in.1) {
-            holders.entry(h).or_insert(v);
-        }
-        let (bytes, stats) = index::build_spans(kind, &out.spans, &holders, threads);
-        lap("index built");
-        std::fs::create_dir_all(&d).map_err(|e| AttributionError::io(&d, e))?;
-        if !exists {
-            stored.holders = Default::default();
-            stored.save(&d)?;
-        }
-        write_atomic(&d.join("index.bin"), &bytes)?;
-        carry::save(&out.carry, &holders, &d)?;
-        let meta = PartitionMeta {
-            version: VERSION,
-            kind: kind.name().into(),
-            day: day_name(day),
-            records: stored.rows.len() as u64,
-            intervals: stats.intervals,
-            entries: stats.entries,
-            span_start: stats.span_start,
-            span_end: stats.span_end,
-            overlaps: stats.overlaps,
-            open_at_end: out.carry.open.len() as u64,
-            carry_in: digest_in,
-            carry_out: format!("{:016x}", carry::digest(&out.carry)),
-            anomalies: AnomalyCounts::from(&out.anomalies),
-        };
-        write_atomic(
-            &d.join("meta.json"),
-            &serde_json::to_vec_pretty(&meta)
-                .map_err(|e| AttributionError::index(&d, e.to_string()))?,
-        )?;
-        open_at_end = meta.open_at_end;
-        built.push((day, meta, out.anomalies, bytes.len() as u64));
-        carry_in = (out.carry, holders);
-        lap("written");
-        day += DAY;
-    }
-    Ok(KindResult {
-        kind,
-        added,
-        touched: touched.len() as u64,
-        built,
-        open_at_end,
+            added,
+            touched: touched.len() as u64,
+            built,
+            open_at_end,
+        })
     })
+}
+
+/// Waits for a day's files to be written.
+fn join_writer(
+    w: std::thread::ScopedJoinHandle<'_, Result<(), AttributionError>>,
+) -> Result<(), AttributionError> {
+    w.join()
+        .unwrap_or_else(|_| Err(AttributionError::Config("a writer thread failed".into())))
 }

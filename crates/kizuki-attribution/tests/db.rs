@@ -205,3 +205,59 @@ fn queries_find_who_held_an_address() {
         assert_eq!(got, want, "{ip} at {t}");
     }
 }
+
+/// Reading a port-block log straight into a batch gives what reading its
+/// records and making a batch of them gives: the same database files, the
+/// same rejects, notes and counts.
+#[test]
+fn batches_read_row_by_row_equal_batches_of_records() {
+    use kizuki_attribution::Batch;
+    use kizuki_attribution::readers::{self, Format, ReadOptions, Source};
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let opts = ReadOptions::new().year(Some(2021));
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut direct = Vec::new();
+    let mut via_records = Vec::new();
+    let mut files = 0;
+    for (format, folder) in [
+        (Format::PbaJuniper, "pba-juniper"),
+        (Format::PbaA10, "pba-a10"),
+        (Format::PbaNfware, "pba-nfware"),
+        (Format::KeaLease4, "kea-lease4"),
+    ] {
+        let mut logs: Vec<_> = std::fs::read_dir(data.join(folder))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "log" || x == "csv"))
+            .collect();
+        logs.sort();
+        for log in logs {
+            let src = Source::load(&log).unwrap();
+            let (batch, out) = Batch::read(format, &src, &opts).unwrap();
+            let whole = readers::read(format, &src, &opts);
+            assert!(out.records.is_empty());
+            assert_eq!(batch.len(), whole.records.len(), "{}", log.display());
+            assert_eq!(
+                format!("{:?}", (&out.rejects, &out.notes, out.read, out.syslog_end)),
+                format!(
+                    "{:?}",
+                    (&whole.rejects, &whole.notes, whole.read, whole.syslog_end)
+                ),
+                "{}",
+                log.display()
+            );
+            direct.push(batch);
+            via_records.push(Batch::new(format.kind(), &whole.records).unwrap());
+            files += 1;
+        }
+    }
+    assert!(files >= 10, "{files} logs");
+    let mut da = Assignments::open(a.path(), SessionConfig::new()).unwrap();
+    let sa = da.import_batches(direct).unwrap();
+    let mut db = Assignments::open(b.path(), SessionConfig::new()).unwrap();
+    let sb = db.import_batches(via_records).unwrap();
+    assert!(sa.records_added > 0);
+    assert_eq!(sa.records_added, sb.records_added);
+    assert_eq!(snapshot(a.path()), snapshot(b.path()));
+}

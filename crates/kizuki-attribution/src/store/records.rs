@@ -41,6 +41,35 @@ pub(crate) struct DiskRecord {
 const NONE: i32 = i32::MIN;
 
 impl DiskRecord {
+    /// A log record as stored, its file being `file`; a holder that its
+    /// identity does not name by itself goes into `holders`.
+    fn from_log(r: &LogRecord, file: u16, holders: &mut HashMap<u64, Holder>) -> DiskRecord {
+        let h = r.holder.hash();
+        if Holder::from_hash(h).is_none() {
+            holders.entry(h).or_insert_with(|| r.holder.clone());
+        }
+        let (addr, v4) = match r.net.addr {
+            IpAddr::V4(a) => (a.to_ipv6_mapped().octets(), 1),
+            IpAddr::V6(a) => (a.octets(), 0),
+        };
+        DiskRecord {
+            time: r.time,
+            session: r.session,
+            group: r.group,
+            holder: h,
+            addr,
+            start: delta(r.start, r.time),
+            end: delta(r.end, r.time),
+            line: u32::try_from(r.at.line).unwrap_or(u32::MAX),
+            interim: r.interim.unwrap_or(0),
+            lo: r.ports.lo,
+            hi: r.ports.hi,
+            file,
+            len: r.net.len,
+            flags: v4 | (r.action as u8) << 1,
+        }
+    }
+
     /// The content, without the reference, for finding duplicates.
     fn content(&self) -> DiskRecord {
         DiskRecord {
@@ -77,6 +106,46 @@ impl DiskRecord {
             end: undelta(self.end),
             interim: (self.interim > 0).then_some(self.interim),
         })
+    }
+}
+
+/// Records of one file taken into compact form as a reader finds them,
+/// so that the file's [`LogRecord`]s never all exist at once.
+pub(crate) struct RowSink {
+    rows: Vec<DiskRecord>,
+    holders: HashMap<u64, Holder>,
+}
+
+impl RowSink {
+    /// Room for `n` records.
+    pub(crate) fn with_capacity(n: usize) -> RowSink {
+        RowSink {
+            rows: Vec::with_capacity(n),
+            holders: HashMap::default(),
+        }
+    }
+
+    /// Takes one record of the file.
+    pub(crate) fn push(&mut self, r: &LogRecord) {
+        self.rows
+            .push(DiskRecord::from_log(r, 0, &mut self.holders));
+    }
+
+    /// The records, as [`DayRecords::from_records`] makes them of the same
+    /// records of the file `name`.
+    pub(crate) fn finish(self, name: Arc<str>) -> Result<DayRecords, AttributionError> {
+        let names = if self.rows.is_empty() {
+            Vec::new()
+        } else {
+            vec![name]
+        };
+        let mut d = DayRecords {
+            rows: Vec::new(),
+            files: Vec::new(),
+            holders: self.holders,
+        };
+        d.absorb(self.rows, names)?;
+        Ok(d)
     }
 }
 
@@ -126,30 +195,7 @@ impl DayRecords {
                     k
                 }
             };
-            let h = r.holder.hash();
-            if Holder::from_hash(h).is_none() {
-                holders.entry(h).or_insert_with(|| r.holder.clone());
-            }
-            let (addr, v4) = match r.net.addr {
-                IpAddr::V4(a) => (a.to_ipv6_mapped().octets(), 1),
-                IpAddr::V6(a) => (a.octets(), 0),
-            };
-            rows.push(DiskRecord {
-                time: r.time,
-                session: r.session,
-                group: r.group,
-                holder: h,
-                addr,
-                start: delta(r.start, r.time),
-                end: delta(r.end, r.time),
-                line: u32::try_from(r.at.line).unwrap_or(u32::MAX),
-                interim: r.interim.unwrap_or(0),
-                lo: r.ports.lo,
-                hi: r.ports.hi,
-                file,
-                len: r.net.len,
-                flags: v4 | (r.action as u8) << 1,
-            });
+            rows.push(DiskRecord::from_log(r, file, &mut holders));
         }
         let mut d = DayRecords {
             rows: Vec::new(),
@@ -185,11 +231,15 @@ impl DayRecords {
                 r.file = old[usize::from(r.file)];
             }
         }
-        for r in &mut rows {
-            r.file = new[usize::from(r.file)];
+        // Rows of one file, or of files already in order, keep their
+        // indexes: no pass over them.
+        if new.iter().enumerate().any(|(i, r)| usize::from(*r) != i) {
+            for r in &mut rows {
+                r.file = new[usize::from(r.file)];
+            }
         }
         self.files = all;
-        if self.rows.is_empty() {
+        if self.rows.is_empty() && self.rows.capacity() < rows.len() {
             self.rows = rows;
         } else {
             self.rows.append(&mut rows);
@@ -200,7 +250,10 @@ impl DayRecords {
     /// Adds other records of the same kind and day and restores order and
     /// uniqueness (once, however many there are).
     pub(crate) fn merge(&mut self, others: Vec<DayRecords>) -> Result<(), AttributionError> {
-        self.rows.reserve(others.iter().map(|o| o.rows.len()).sum());
+        // One batch into an empty day is taken as it is, with no copy.
+        if !self.rows.is_empty() || others.len() > 1 {
+            self.rows.reserve(others.iter().map(|o| o.rows.len()).sum());
+        }
         for other in others {
             for (h, v) in other.holders {
                 self.holders.entry(h).or_insert(v);
@@ -226,15 +279,10 @@ impl DayRecords {
         // The same record twice (a file imported again, the same line in
         // two files) shares its second: keep the first, whose reference
         // sorts first.
-        self.dedupe();
         // Only the files the rows name stay in the table, so that the
         // table does not depend on how files were grouped into imports.
         let mut used = vec![false; self.files.len()];
-        for r in &self.rows {
-            if let Some(u) = used.get_mut(usize::from(r.file)) {
-                *u = true;
-            }
-        }
+        self.dedupe(&mut used);
         if used.iter().any(|u| !u) {
             let mut map = vec![0u16; self.files.len()];
             let mut kept = Vec::new();
@@ -257,30 +305,62 @@ impl DayRecords {
     }
 
     /// Drops rows whose content (all but the file and line) an earlier row
-    /// of the same second has.
-    fn dedupe(&mut self) {
+    /// of the same second has, and marks in `used` the files of the rows
+    /// kept.
+    fn dedupe(&mut self, used: &mut [bool]) {
         // Content hashes, checked against the row on a match, so that a
-        // collision can never drop a record.
+        // collision can never drop a record. Most seconds hold a row or a
+        // few: those are compared directly, without hashing.
+        const SMALL: usize = 8;
         let mut seen: HashMap<u64, usize> = HashMap::default();
-        let mut t = i64::MIN;
+        let n = self.rows.len();
         let mut kept = 0usize;
-        for i in 0..self.rows.len() {
-            let r = self.rows[i];
-            if r.time != t {
-                t = r.time;
-                seen.clear();
+        let mut i = 0usize;
+        while i < n {
+            let t = self.rows[i].time;
+            let mut j = i + 1;
+            while j < n && self.rows[j].time == t {
+                j += 1;
             }
-            let c = r.content();
-            let h = xxhash_rust::xxh3::xxh3_64(bytemuck::bytes_of(&c));
-            match seen.get(&h) {
-                Some(&j) if self.rows[j].content() == c => continue,
-                Some(_) => {}
-                None => {
-                    seen.insert(h, kept);
+            let first = kept;
+            if j - i <= SMALL {
+                for k in i..j {
+                    let r = self.rows[k];
+                    let c = r.content();
+                    if self.rows[first..kept].iter().any(|p| p.content() == c) {
+                        continue;
+                    }
+                    if let Some(u) = used.get_mut(usize::from(r.file)) {
+                        *u = true;
+                    }
+                    if kept != k {
+                        self.rows[kept] = r;
+                    }
+                    kept += 1;
+                }
+            } else {
+                seen.clear();
+                for k in i..j {
+                    let r = self.rows[k];
+                    let c = r.content();
+                    let h = xxhash_rust::xxh3::xxh3_64(bytemuck::bytes_of(&c));
+                    match seen.get(&h) {
+                        Some(&p) if self.rows[p].content() == c => continue,
+                        Some(_) => {}
+                        None => {
+                            seen.insert(h, kept);
+                        }
+                    }
+                    if let Some(u) = used.get_mut(usize::from(r.file)) {
+                        *u = true;
+                    }
+                    if kept != k {
+                        self.rows[kept] = r;
+                    }
+                    kept += 1;
                 }
             }
-            self.rows[kept] = r;
-            kept += 1;
+            i = j;
         }
         self.rows.truncate(kept);
     }
@@ -404,25 +484,33 @@ impl DayRecords {
 
     /// Reads a day from `dir`; an absent day is empty.
     pub(crate) fn load(dir: &Path) -> Result<DayRecords, AttributionError> {
+        use std::io::Read;
         let rows_path = dir.join("records.bin");
-        let bytes = match std::fs::read(&rows_path) {
-            Ok(b) => b,
+        let mut file = match std::fs::File::open(&rows_path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DayRecords::default()),
             Err(e) => return Err(AttributionError::io(&rows_path, e)),
         };
-        let rows: Vec<DiskRecord> = bytemuck::try_cast_slice(&bytes)
-            .map(<[DiskRecord]>::to_vec)
-            .or_else(|_| {
-                // Unaligned bytes: copy row by row.
-                let size = std::mem::size_of::<DiskRecord>();
-                if bytes.len() % size != 0 {
-                    return Err(AttributionError::index(&rows_path, "truncated"));
-                }
-                Ok(bytes
-                    .chunks_exact(size)
-                    .map(bytemuck::pod_read_unaligned)
-                    .collect())
-            })?;
+        let len = file
+            .metadata()
+            .map_err(|e| AttributionError::io(&rows_path, e))?
+            .len();
+        let size = std::mem::size_of::<DiskRecord>() as u64;
+        if len % size != 0 {
+            return Err(AttributionError::index(&rows_path, "truncated"));
+        }
+        // Read straight into the rows: no second copy of a large day.
+        let mut rows = vec![DiskRecord::zeroed(); (len / size) as usize];
+        file.read_exact(bytemuck::cast_slice_mut(&mut rows))
+            .map_err(|e| AttributionError::io(&rows_path, e))?;
+        let mut extra = [0u8; 1];
+        if file
+            .read(&mut extra)
+            .map_err(|e| AttributionError::io(&rows_path, e))?
+            != 0
+        {
+            return Err(AttributionError::index(&rows_path, "changed while read"));
+        }
         let files_path = dir.join("files.json");
         let files: Vec<String> = read_json(&files_path)?;
         let holders = read_holders(&dir.join("holders.bin"))?;

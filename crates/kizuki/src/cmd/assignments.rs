@@ -4,7 +4,7 @@ use crate::Global;
 use crate::cli::AssignmentsImportArgs;
 use crate::output::{Output, rate, thousands};
 use anyhow::{Context, Result, bail};
-use kizuki_attribution::readers::{self, Format, Note, ReadOptions, Source};
+use kizuki_attribution::readers::{Format, Note, ReadOptions, Source};
 use kizuki_attribution::session::SessionConfig;
 use kizuki_attribution::{Assignments, Batch, LineError, day_name};
 use std::collections::BTreeMap;
@@ -50,10 +50,12 @@ struct FileOut {
 /// records of many files never all exist in their larger form at once.
 fn read_one(path: &Path, format: Format, opts: &ReadOptions) -> Result<FileOut> {
     let src = Source::load(path)?;
-    let out = readers::read(format, &src, opts);
+    // Port-block logs go straight into compact rows; the others through
+    // their records.
+    let (batch, out) = Batch::read(format, &src, opts)?;
     drop(src);
     Ok(FileOut {
-        batch: Batch::new(format.kind(), &out.records)?,
+        batch,
         rejects: out.rejects,
         notes: out.notes.into_iter().map(|(n, _)| n).collect(),
         read: out.read,

@@ -77,15 +77,18 @@ pub(super) fn port(text: &str, what: &str) -> Result<u16, String> {
 
 /// `lo-hi`.
 pub(super) fn range(text: &str) -> Result<(u16, u16), String> {
-    let (lo, hi) = text
-        .split_once('-')
+    let dash = memchr::memchr(b'-', text.as_bytes())
         .ok_or_else(|| format!("port range {text:?} is not lo-hi"))?;
+    let (lo, hi) = (&text[..dash], &text[dash + 1..]);
     Ok((port(lo, "first port")?, port(hi, "last port")?))
 }
 
 /// `PUBLIC:lo-hi` (Juniper MS-DPC, NFWare).
 pub(super) fn public_block(text: &str) -> Result<(IpAddr, u16, u16), String> {
-    let Some((public, ports)) = text.rsplit_once(':').filter(|(_, p)| p.contains('-')) else {
+    let colon = memchr::memrchr(b':', text.as_bytes());
+    let split = colon.map(|i| (&text[..i], &text[i + 1..]));
+    let Some((public, ports)) = split.filter(|(_, p)| memchr::memchr(b'-', p.as_bytes()).is_some())
+    else {
         return Err(format!(
             "{text:?} has no :lo-hi port range after the public address"
         ));

@@ -47,7 +47,8 @@ pub(super) fn parse(line: &str) -> Parsed {
 /// be in one.
 fn event_name(rest: &str) -> &str {
     let end = rest
-        .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+        .bytes()
+        .position(|c| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_'))
         .unwrap_or(rest.len());
     &rest[..end]
 }
@@ -86,7 +87,7 @@ static PIC_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 
 fn pic_time(head: &str) -> Option<Stamp> {
     let slot = PIC_FINDER.find(head.as_bytes())?;
-    let close = head[slot..].find(')')? + slot;
+    let close = memchr::memchr(b')', &head.as_bytes()[slot..])? + slot;
     let mut words = head[close + 1..].split_ascii_whitespace();
     let dt = clock::parse_plain(words.next()?, words.next()?)?;
     clock::utc(dt).map(Stamp::Utc)

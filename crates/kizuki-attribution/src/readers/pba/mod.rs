@@ -7,4 +7,5 @@ mod nfware;
 mod reader;
 mod syslog;
 
+pub(crate) use reader::read_rows;
 pub use reader::{Vendor, read};

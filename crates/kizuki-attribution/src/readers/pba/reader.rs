@@ -17,6 +17,7 @@ use super::{a10, juniper, nfware, syslog};
 use crate::clock::{LocalClock, SyslogYear};
 use crate::readers::{JumpWatch, Note, ReadOptions, ReadOutput, Source};
 use crate::record::{Holder, LogRecord, Net, Ports, RecordRef, SourceKind, ip_bytes};
+use crate::store::records::RowSink;
 use std::sync::Arc;
 
 /// Whose log.
@@ -56,10 +57,34 @@ struct Reading<'s> {
     years: Option<SyslogYear>,
     jumps: JumpWatch,
     out: ReadOutput,
+    /// Where the records go when they are taken in compact form.
+    rows: Option<RowSink>,
 }
 
 /// Reads a syslog file.
 pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
+    run(src, opts, vendor, false).0
+}
+
+/// As [`read`], with the records in compact form rather than in the
+/// output's `records` (which stays empty).
+pub(crate) fn read_rows(
+    src: &Source,
+    opts: &ReadOptions,
+    vendor: Vendor,
+) -> (ReadOutput, Option<RowSink>) {
+    run(src, opts, vendor, true)
+}
+
+fn run(
+    src: &Source,
+    opts: &ReadOptions,
+    vendor: Vendor,
+    compact: bool,
+) -> (ReadOutput, Option<RowSink>) {
+    let data = &src.data[..];
+    // Port-block lines run to a hundred bytes or more.
+    let expect = data.len() / 128;
     let mut r = Reading {
         src,
         opts,
@@ -67,10 +92,11 @@ pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
         years: opts.continued().map(|(y, m)| SyslogYear::continuing(y, m)),
         jumps: JumpWatch::default(),
         out: ReadOutput::default(),
+        rows: compact.then(|| RowSink::with_capacity(expect)),
     };
-    let data = &src.data[..];
-    // Port-block lines run to a hundred bytes or more.
-    r.out.records.reserve(data.len() / 128);
+    if !compact {
+        r.out.records.reserve(expect);
+    }
     let finder = memchr::memmem::Finder::new(vendor.needle());
     // `pos` is always the start of a line not yet looked at; `line_no` is
     // its number.
@@ -113,7 +139,7 @@ pub fn read(src: &Source, opts: &ReadOptions, vendor: Vendor) -> ReadOutput {
         .as_ref()
         .and_then(SyslogYear::state)
         .or(opts.continued());
-    r.out
+    (r.out, r.rows)
 }
 
 impl Reading<'_> {
@@ -147,7 +173,7 @@ impl Reading<'_> {
                 "time goes back more than a minute",
             );
         }
-        self.out.records.push(LogRecord {
+        let rec = LogRecord {
             time,
             source: SourceKind::PortBlock,
             action: e.action,
@@ -163,7 +189,11 @@ impl Reading<'_> {
                 file: Arc::clone(&self.src.name),
                 line: line_no,
             },
-        });
+        };
+        match &mut self.rows {
+            Some(rows) => rows.push(&rec),
+            None => self.out.records.push(rec),
+        }
         Ok(())
     }
 }
