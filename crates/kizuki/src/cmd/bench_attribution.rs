@@ -15,7 +15,7 @@ use crate::cli::BenchAttributionArgs;
 use crate::output::thousands;
 use anyhow::{Context, Result, bail};
 use kizuki_attribution::index::{Holders, IndexFile, V4Entry, build_entries};
-use kizuki_attribution::readers::{self, Format, ReadOptions, Source};
+use kizuki_attribution::readers::{Format, ReadOptions, Source};
 use kizuki_attribution::session::SessionConfig;
 use kizuki_attribution::synth::bench::{
     BlockInterval, BlockObservation, intervals, observations, write_intervals_csv,
@@ -415,10 +415,11 @@ fn import(dir: &Path, lines: u64, threads: &[usize]) -> Result<()> {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(f) = files.get(i) else { break };
                         if let Ok(src) = Source::load(f) {
-                            let o = readers::read(Format::PbaJuniper, &src, &opts);
+                            // As `assignments import` reads it: straight
+                            // into compact rows.
+                            let read = Batch::read(Format::PbaJuniper, &src, &opts);
                             drop(src);
-                            let batch = Batch::new(SourceKind::PortBlock, &o.records);
-                            if let (Ok(batch), Ok(mut v)) = (batch, outs.lock()) {
+                            if let (Ok((batch, o)), Ok(mut v)) = (read, outs.lock()) {
                                 v.push((batch, o.read, o.rejects.len()));
                             }
                         }
