@@ -56,8 +56,9 @@ pub struct CorrelateArgs {
     #[arg(long, default_value = "30m")]
     pub window: String,
 
-    /// Flow and NAT logs, as FORMAT:FILE (FORMAT: zeek, nfdump, srx,
-    /// fortigate, or csv=MAPPING.toml for a named CSV mapping). Default:
+    /// Flow and NAT logs, as FORMAT:FILE: FORMAT is zeek, nfdump, srx,
+    /// fortigate, a mapping named in `[cases.correlate.mappings]`, or
+    /// `csv:MAPPING.toml:FILE` for a mapping file. Default:
     /// `[cases.correlate] flows`.
     #[arg(long, value_name = "FORMAT:FILE", num_args = 1..)]
     pub flows: Vec<String>,
