@@ -570,3 +570,58 @@ fn a_log_that_cannot_be_read_does_not_stop_intake() {
     let list = lines(&ok(&kizuki(dir, "ent", &["cases", "list", "--json"], None)));
     assert_eq!(list.len(), 1);
 }
+
+/// A NAT log through a named CSV mapping: the inside host behind the
+/// reported public address, the refused rows named by file and line, and
+/// nobody behind another public address.
+#[test]
+fn correlate_reads_a_nat_log_through_a_named_mapping() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kizuki-flows/tests/data/mapped");
+    std::fs::write(
+        dir.join("kizuki.toml"),
+        format!(
+            "[cases.correlate.mappings]\nnatlog = \"{}\"\n",
+            data.join("natlog.mapping.toml").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("feodo.csv"),
+        "# \"first_seen_utc\",\"dst_ip\",\"dst_port\",\"c2_status\",\"last_online\",\"malware\"\n\
+         \"2021-01-30 00:00:00\",\"198.51.100.7\",\"8080\",\"offline\",\"2021-03-01\",\"Emotet\"\n",
+    )
+    .unwrap();
+    let flows = format!("natlog:{}", data.join("natlog.csv").display());
+    let args = |ip: &'static str| {
+        vec![
+            "correlate".to_owned(),
+            "--ip".into(),
+            ip.into(),
+            "--time".into(),
+            "2021-02-22 10:15:23".into(),
+            "--tz".into(),
+            "Asia/Tokyo".into(),
+            "--flows".into(),
+            flows.clone(),
+            "--c2".into(),
+            "feodo.csv".into(),
+        ]
+    };
+    let a = args("203.0.113.5");
+    let argv: Vec<&str> = a.iter().map(String::as_str).collect();
+    let o = kizuki(dir, "ent", &argv, None);
+    let found = lines(&ok(&o));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["host"], "10.0.1.5");
+    assert_eq!(found[0]["evidence"][0]["line"], 2);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("natlog.csv:5"),
+        "refused rows are named: {err}"
+    );
+    let a = args("203.0.113.9");
+    let argv: Vec<&str> = a.iter().map(String::as_str).collect();
+    assert_eq!(kizuki(dir, "ent", &argv, None).status.code(), Some(3));
+}
