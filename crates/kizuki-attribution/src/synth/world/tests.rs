@@ -86,16 +86,7 @@ fn session_started_before_the_accounting_on_with_a_lost_stop_runs_on_after_it() 
     let logged = session(&p, &s, inside, 1, reboot, end_all, &mut radius, &mut cases);
     // Interim-Updates at +1 h, +2 h and +3 h, then nothing.
     assert_eq!(logged, p.start + 3 * 3600 + GRACE);
-    radius.push(RadEv {
-        t: reboot + 30,
-        kind: 7,
-        nas: REBOOTING_NAS,
-        sub: 0,
-        session: 0,
-        addr: 0,
-        session_start: 0,
-        v6: false,
-    });
+    radius.push(RadEv::accounting_on(reboot + 30));
     radius.sort_by_key(|e| (e.t, e.session, e.kind));
     let spans = vec![Span {
         kind: SpanKind::Session,
