@@ -11,7 +11,7 @@ mod civil;
 mod parse;
 
 pub use civil::Civil;
-pub use parse::{TimeError, Zone, parse_lenient, parse_with_format};
+pub use parse::{MONTH_NAMES, TimeError, Zone, parse_lenient, parse_with_format};
 
 use std::fmt;
 

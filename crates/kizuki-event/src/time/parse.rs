@@ -182,31 +182,34 @@ fn abbreviation_offset(word: &str) -> Option<i32> {
     }
 }
 
+/// The English month names, lower case, January first; their first three
+/// letters are the abbreviations.
+pub const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 fn month_from_name(word: &str) -> Option<u8> {
-    const NAMES: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
     let lower = word.to_ascii_lowercase();
     if lower.len() < 3 {
         return None;
     }
-    let pos = NAMES.iter().position(|n| lower.starts_with(n))? as u8 + 1;
+    let pos = MONTH_NAMES
+        .iter()
+        .position(|n| lower.starts_with(&n[..3]))? as u8
+        + 1;
     // Accept the abbreviation and the full English name only.
-    const FULL: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    let full = FULL[usize::from(pos - 1)];
+    let full = MONTH_NAMES[usize::from(pos - 1)];
     (lower.len() == 3 || lower == full || (lower == "sept" && pos == 9)).then_some(pos)
 }
 

@@ -10,20 +10,7 @@ pub(super) struct Cur<'a> {
     pub(super) i: usize,
 }
 
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
+use kizuki_event::time::MONTH_NAMES as MONTHS;
 const WEEKDAYS: &[&str] = &[
     "monday",
     "tuesday",
