@@ -1,6 +1,7 @@
 //! The shapes of dates and times, read with a cursor over folded text.
 
 use super::found::{Date, Found, Tod, ZoneHint, civil};
+use kizuki_event::time::MONTH_NAMES as MONTHS;
 
 /// A cursor over folded text.
 pub(super) struct Cur<'a> {
@@ -10,7 +11,6 @@ pub(super) struct Cur<'a> {
     pub(super) i: usize,
 }
 
-use kizuki_event::time::MONTH_NAMES as MONTHS;
 const WEEKDAYS: &[&str] = &[
     "monday",
     "tuesday",
