@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail};
 use kizuki_cases::{Cases, HostInput};
 use kizuki_feeds::{Format, ReadContext, Reader, input};
 use kizuki_flows::{
-    Asset, AssetLookup, C2List, C2Options, Candidate, FlowFormat, Inventory, MatchReport, Matcher,
-    Query, ReadOptions,
+    Asset, AssetLookup, C2List, C2Options, Candidate, Flow, FlowFormat, FlowSink, Inventory,
+    MatchReport, Matcher, Query, ReadOptions, Reject,
 };
 use std::io::Write;
 use std::net::IpAddr;
@@ -136,28 +136,47 @@ fn load_c2(path: &Path) -> Result<C2List> {
     Ok(list)
 }
 
+/// Answers several queries in one pass: the C2 list, the inventory and
+/// each log are read once, every flow going to every query's matcher.
+/// Refused lines are reported once.
 fn correlate(
     s: &Sources,
-    query: Query,
+    queries: Vec<Query>,
     tz: &jiff::tz::TimeZone,
-) -> Result<(MatchReport, Option<Inventory>)> {
+) -> Result<Vec<MatchReport>> {
     let c2 = load_c2(&s.c2)?;
-    let mut matcher = Matcher::new(&c2, query);
+    let mut fan = Fanout {
+        matchers: queries.into_iter().map(|q| Matcher::new(&c2, q)).collect(),
+    };
     let opts = ReadOptions::new().zone(tz.clone());
     for (format, path) in &s.flows {
         format
-            .read_path(path, &opts, &mut matcher)
+            .read_path(path, &opts, &mut fan)
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
     let inv = match &s.assets {
         Some(p) => Some(load_assets(p)?.0),
         None => None,
     };
-    let report = matcher.finish(inv.as_ref().map(|i| i as &dyn AssetLookup));
-    for r in &report.rejects {
-        eprintln!("warning: {r}");
+    let lookup = inv.as_ref().map(|i| i as &dyn AssetLookup);
+    Ok(fan.matchers.into_iter().map(|m| m.finish(lookup)).collect())
+}
+
+/// Hands each flow to every matcher; refused lines are printed here, once.
+struct Fanout<'a> {
+    matchers: Vec<Matcher<'a>>,
+}
+
+impl FlowSink for Fanout<'_> {
+    fn flow(&mut self, flow: &Flow) {
+        for m in &mut self.matchers {
+            m.flow(flow);
+        }
     }
-    Ok((report, inv))
+
+    fn reject(&mut self, reject: Reject) {
+        eprintln!("warning: {reject}");
+    }
 }
 
 /// One candidate as `correlate` prints it.
@@ -248,9 +267,9 @@ pub fn run(a: CorrelateArgs, g: &Global) -> Result<ExitCode> {
         let out = std::io::stdout();
         let mut out = out.lock();
         let mut found = 0;
-        for query in queries {
-            let public = query.public;
-            let (report, _) = correlate(&s, query, &tz)?;
+        let publics: Vec<_> = queries.iter().map(|q| q.public).collect();
+        let reports = correlate(&s, queries, &tz)?;
+        for (public, report) in publics.into_iter().zip(reports) {
             for c in &report.candidates {
                 let mut v = candidate_json(c);
                 v["public"] = public.map(|p| p.to_string()).into();
@@ -259,13 +278,12 @@ pub fn run(a: CorrelateArgs, g: &Global) -> Result<ExitCode> {
             found += report.candidates.len();
             if !g.quiet {
                 eprintln!(
-                    "correlate {}: {} flows read, {} in the window, {} matched a valid C2 entry; {} candidate host(s); {} lines refused",
+                    "correlate {}: {} flows read, {} in the window, {} matched a valid C2 entry; {} candidate host(s)",
                     public.map_or_else(|| "-".into(), |p| p.to_string()),
                     report.flows,
                     report.in_window,
                     report.matched,
-                    report.candidates.len(),
-                    report.rejects.len()
+                    report.candidates.len()
                 );
             }
             if let (true, Some(cases), Some(id), Some(best)) =
@@ -295,9 +313,9 @@ pub async fn on_intake(cases: &Cases, g: &Global, incident: i64) -> Result<()> {
     let window = parse_duration(c.window.as_deref().unwrap_or("30m"))? * 1_000_000;
     let s = sources(&[], None, None, g)?;
     let tz = host_zone(None, g)?;
-    for query in incident_queries(cases, incident, window).await? {
-        let public = query.public;
-        let (report, _) = correlate(&s, query, &tz)?;
+    let queries = incident_queries(cases, incident, window).await?;
+    let publics: Vec<_> = queries.iter().map(|q| q.public).collect();
+    for (public, report) in publics.into_iter().zip(correlate(&s, queries, &tz)?) {
         match report.candidates.first() {
             Some(best) => {
                 cases
