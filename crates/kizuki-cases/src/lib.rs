@@ -24,6 +24,6 @@ pub mod playbook;
 
 pub use cases::{
     CaseConfig, CaseView, Cases, EvidenceOutcome, HostInput, IncomingNotice, IncomingReport,
-    IntakeOutcome, TASK_STATES, TaskChange,
+    IntakeOutcome, TASK_STATES, TaskChange, digest,
 };
 pub use error::CaseError;

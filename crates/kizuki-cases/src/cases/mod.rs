@@ -99,8 +99,9 @@ impl Cases {
     }
 }
 
-/// SHA-256 of bytes, hex.
-pub(crate) fn digest(bytes: &[u8]) -> String {
+/// SHA-256 of bytes, hex: how a message or an evidence file is known, so
+/// that the same bytes are taken in once.
+pub fn digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()

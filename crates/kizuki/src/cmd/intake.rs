@@ -245,11 +245,8 @@ impl Taker<'_> {
 /// Keeps the raw message under `intake/` in the data directory, named by
 /// its digest; returns the path relative to the data directory.
 fn keep_raw(data: &Path, raw: &[u8]) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let hex: String = Sha256::digest(raw)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    // The same digest the store keeps the message under.
+    let hex = kizuki_cases::digest(raw);
     let rel = format!("intake/{}/{hex}.eml", &hex[..2]);
     let path = data.join(&rel);
     if path.exists() {
