@@ -5,6 +5,7 @@ use super::layout::{
     DIR_LEN, FLAG_ADDRS, FLAG_DIR, FLAG_INSIDE_V4, FLAG_PORT_ORDER, HEADER_LEN, Header, MAGIC,
     V4Entry, V6Entry, secs,
 };
+use super::search::{find_addr, port_partition};
 use crate::error::AttributionError;
 use crate::record::{Holder, Net, Ports, SourceKind, ip_bytes};
 use crate::store::records::decode_holder;
@@ -251,7 +252,7 @@ impl IndexFile {
     fn address(&self, a: u32) -> &[V4Entry] {
         if self.header.flags & FLAG_ADDRS != 0 {
             let (addrs, starts) = self.address_table();
-            return match addrs.binary_search(&a) {
+            return match find_addr(addrs, a) {
                 Ok(i) => &self.v4()[starts[i] as usize..starts[i + 1] as usize],
                 Err(_) => &[],
             };
@@ -436,73 +437,5 @@ impl IndexFile {
     /// Overlapping entries with different holders, counted at build time.
     pub fn overlaps(&self) -> u64 {
         self.header.overlaps
-    }
-}
-
-/// The number of entries of `g` (in port order) whose first port is at or
-/// below `port`. CGNAT blocks are usually of one size, so the position is
-/// first guessed from the port (one or two cache lines instead of a binary
-/// search's six), then corrected; a skewed address falls back to the
-/// binary search.
-fn port_partition(g: &[V4Entry], port: u16) -> usize {
-    let n = g.len();
-    let (Some(first), Some(last)) = (g.first(), g.last()) else {
-        return 0;
-    };
-    if port < first.lo {
-        return 0;
-    }
-    if port >= last.lo {
-        return n;
-    }
-    let span = u64::from(last.lo - first.lo);
-    let mut i = (u64::from(port - first.lo) * (n as u64 - 1) / span) as usize + 1;
-    for _ in 0..8 {
-        if g[i - 1].lo > port {
-            i -= 1;
-        } else if i < n && g[i].lo <= port {
-            i += 1;
-        } else {
-            return i;
-        }
-    }
-    g.partition_point(|e| e.lo <= port)
-}
-
-#[cfg(test)]
-mod port_tests {
-    use super::{V4Entry, port_partition};
-
-    fn g(los: &[u16]) -> Vec<V4Entry> {
-        los.iter()
-            .map(|&lo| V4Entry {
-                addr: 1,
-                start: 0,
-                end: 1,
-                max_end: 0,
-                holder: 0,
-                lo,
-                hi: lo,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_guess_agrees_with_a_binary_search_even_when_blocks_are_skewed() {
-        let even: Vec<u16> = (0..64).flat_map(|b| [1024 + b * 1000; 3]).collect();
-        let mut skewed = vec![1024u16; 200];
-        skewed.extend([5000, 5001, 60000, 65000]);
-        for los in [even, skewed, vec![7], vec![7, 7, 7], Vec::new()] {
-            let v = g(&los);
-            for port in [
-                0u16, 6, 7, 8, 1023, 1024, 1500, 5000, 5001, 5002, 33_000, 64_999, 65_000, 65_535,
-            ] {
-                assert_eq!(
-                    port_partition(&v, port),
-                    v.partition_point(|e| e.lo <= port),
-                    "{los:?} {port}"
-                );
-            }
-        }
     }
 }

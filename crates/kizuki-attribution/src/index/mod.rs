@@ -4,6 +4,7 @@
 mod build;
 mod file;
 mod layout;
+mod search;
 #[cfg(test)]
 mod tests;
 
