@@ -159,7 +159,7 @@ impl FeodoReader {
                     file: src.name.clone(),
                     line: e.line() as u64,
                     reason: format!("not valid JSON: {e}"),
-                    raw: src.data.clone(),
+                    raw: src.data.to_vec(),
                 });
                 return;
             }
@@ -300,7 +300,7 @@ mod tests {
         let src = Source {
             name: Arc::from("t"),
             file_name: "t".into(),
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().to_vec().into(),
         };
         let mut events = Vec::new();
         let mut rejects = Vec::new();

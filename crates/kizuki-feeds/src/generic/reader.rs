@@ -414,7 +414,7 @@ mod tests {
         let src = Source {
             name: Arc::from("list.csv"),
             file_name: "list.csv".into(),
-            data: data.to_vec(),
+            data: data.to_vec().into(),
         };
         let (mut ev, mut rej) = (Vec::new(), Vec::new());
         r.read(&src, &ReadContext::new(), &mut |b| {

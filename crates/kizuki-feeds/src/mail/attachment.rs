@@ -119,7 +119,7 @@ fn read_source(
         if let Some(p) = d.problem {
             out.problems.push(format!("{}: {p}", src.name));
         }
-        src.data = d.text.into_bytes();
+        src.data = d.text.into_bytes().into();
     }
     let rc = ReadContext::new().observation(ctx.observation);
     let reader = ctx.opts.readers();
