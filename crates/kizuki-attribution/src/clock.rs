@@ -268,15 +268,19 @@ impl SyslogYear {
 
     /// The year to use for a line in `month`.
     pub fn year_for(&mut self, month: i8) -> i16 {
-        if let Some(last) = self.last_month
-            && month < last
-            && last - month >= 6
-        {
+        if self.last_month.is_some_and(|last| rolls_over(last, month)) {
             self.year += 1;
         }
         self.last_month = Some(month);
         self.year
     }
+}
+
+/// Whether a yearless line in `month` after one in `last` is in the next
+/// year: the month goes back by half a year or more (December, then
+/// January), where a few months back is a late line.
+pub fn rolls_over(last: i8, month: i8) -> bool {
+    month < last && last - month >= 6
 }
 
 /// An RFC 3164 timestamp, `Mmm dd HH:MM:SS` (day space-padded), from the

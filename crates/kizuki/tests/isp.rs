@@ -267,3 +267,83 @@ fn whois_at_and_import_say_what_to_fix() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a time"));
 }
+
+/// Yearless syslog files given with `--year` are read in parallel, and the
+/// year still carries from file to file in the order given: across a file
+/// whose lines carry their own year, and into the January files after a
+/// December one.
+#[test]
+fn the_year_carries_across_files_read_in_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head =
+        "mx960-cgn (FPC Slot 1, PIC Slot 0) {cgn-sset}[jservices-nat]: JSERVICES_NAT_PORT_BLOCK";
+    let files = [
+        (
+            "a.log",
+            format!(
+                "<158>Dec 31 23:59:30 {head}_ALLOC: 100.64.7.1 -> 198.51.100.77:1024-1535\n\
+                 <158>Dec 31 23:59:58 {head}_RELEASE: 100.64.7.1 -> 198.51.100.77:1024-1535\n"
+            ),
+        ),
+        (
+            "b.log",
+            "Dec 31 23:59:50 cgn-a (FPC Slot 1, PIC Slot 0) 2020-12-31 23:59:50 [FWNAT]:ASP_NAT_PORT_BLOCK_ALLOC: 100.64.0.9 -> 198.51.100.78:1024-2023\n".to_owned(),
+        ),
+        (
+            "c.log",
+            format!(
+                "<158>Jan  1 00:00:10 {head}_ALLOC: 100.64.7.2 -> 198.51.100.77:1536-2047\n\
+                 <158>Jan  1 01:05:00 {head}_RELEASE: 100.64.7.2 -> 198.51.100.77:1536-2047\n"
+            ),
+        ),
+        (
+            "d.log",
+            format!(
+                "<158>Jan  1 02:00:00 {head}_ALLOC: 100.64.7.3 -> 198.51.100.77:2048-2559\n\
+                 <158>Jan  1 03:00:00 {head}_RELEASE: 100.64.7.3 -> 198.51.100.77:2048-2559\n"
+            ),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    ok(&kizuki(
+        d,
+        &[
+            "--data-dir",
+            "data",
+            "assignments",
+            "import",
+            "--format",
+            "pba-juniper",
+            "--year",
+            "2020",
+            "--threads",
+            "2",
+            "a.log",
+            "b.log",
+            "c.log",
+            "d.log",
+        ],
+    ));
+    for (port, time, inside) in [
+        ("1100", "2020-12-31T23:59:40Z", "100.64.7.1"),
+        ("1600", "2021-01-01T00:30:00Z", "100.64.7.2"),
+        ("2100", "2021-01-01T02:30:00Z", "100.64.7.3"),
+    ] {
+        let o = kizuki(
+            d,
+            &[
+                "--data-dir",
+                "data",
+                "whois-at",
+                "198.51.100.77",
+                port,
+                time,
+            ],
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(inside), "{port} at {time}: {out}");
+    }
+}

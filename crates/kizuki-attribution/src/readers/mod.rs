@@ -149,6 +149,21 @@ impl ReadOptions {
         self
     }
 
+    /// Whether a file whose first yearless syslog line is in
+    /// `first_month` ([`ReadOutput::syslog_start`]) reads the same after a
+    /// file that ended at `end` as with these options alone. Files of a
+    /// series can so be read in parallel, and only those that a change of
+    /// year reaches read again in order.
+    pub fn reads_alike_after(&self, first_month: i8, end: Option<(i16, i8)>) -> bool {
+        match (end, self.after) {
+            (None, mine) => mine.is_none(),
+            (Some(_), Some(_)) => self.after == end,
+            (Some((year, last)), None) => {
+                self.year == Some(year) && !crate::clock::rolls_over(last, first_month)
+            }
+        }
+    }
+
     pub(crate) fn continued(&self) -> Option<(i16, i8)> {
         self.after
     }
@@ -309,6 +324,10 @@ pub struct ReadOutput {
     /// The year and month of the last yearless syslog line, to carry the
     /// year into the next file ([`ReadOptions::after`]).
     pub syslog_end: Option<(i16, i8)>,
+    /// The month of the first yearless syslog line: the line whose year
+    /// the options or the file before decide
+    /// ([`ReadOptions::reads_alike_after`]).
+    pub syslog_start: Option<i8>,
 }
 
 impl ReadOutput {

@@ -43,6 +43,7 @@ struct FileOut {
     rejects: Vec<LineError>,
     notes: Vec<Note>,
     read: u64,
+    syslog_start: Option<i8>,
     syslog_end: Option<(i16, i8)>,
 }
 
@@ -59,6 +60,7 @@ fn read_one(path: &Path, format: Format, opts: &ReadOptions) -> Result<FileOut> 
         rejects: out.rejects,
         notes: out.notes.into_iter().map(|(n, _)| n).collect(),
         read: out.read,
+        syslog_start: out.syslog_start,
         syslog_end: out.syslog_end,
     })
 }
@@ -224,41 +226,30 @@ fn parse_files(
             b.inc(std::fs::metadata(path).map_or(0, |m| m.len()));
         }
     };
-    let mut outs: Vec<(usize, Result<FileOut>)> = Vec::new();
-    if format.yearless() && opts.has_year() {
-        // The year given is that of the first file's first line; it
-        // carries from file to file (December to January moves it on), so
-        // the files are read in the order given.
-        let mut end = None;
-        for (i, path) in files.iter().enumerate() {
-            let out = read_one(path, format, &opts.clone().after(end))?;
-            end = out.syslog_end;
-            tick(path);
-            outs.push((i, Ok(out)));
-        }
-    } else {
-        let next = AtomicU64::new(0);
-        let results: Mutex<Vec<(usize, Result<FileOut>)>> = Mutex::new(Vec::new());
-        std::thread::scope(|s| {
-            for _ in 0..threads.min(files.len()) {
-                s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                        let Some(path) = files.get(i) else {
-                            break;
-                        };
-                        let out = read_one(path, format, opts);
-                        tick(path);
-                        if let Ok(mut r) = results.lock() {
-                            r.push((i, out));
-                        }
+    let next = AtomicU64::new(0);
+    let results: Mutex<Vec<(usize, Result<FileOut>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(files.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(path) = files.get(i) else {
+                        break;
+                    };
+                    let out = read_one(path, format, opts);
+                    tick(path);
+                    if let Ok(mut r) = results.lock() {
+                        r.push((i, out));
                     }
-                });
-            }
-        });
-        outs = results.into_inner().unwrap_or_default();
-    }
+                }
+            });
+        }
+    });
+    let mut outs = results.into_inner().unwrap_or_default();
     outs.sort_by_key(|(i, _)| *i);
+    if format.yearless() && opts.has_year() {
+        carry_years(files, format, opts, &mut outs);
+    }
     let mut parsed = Parsed {
         batches: Vec::with_capacity(outs.len()),
         rejects: Vec::new(),
@@ -275,6 +266,35 @@ fn parse_files(
         }
     }
     Ok(parsed)
+}
+
+/// The year given is that of the first file's first yearless line; it
+/// carries from file to file in the order given (December to January moves
+/// it on). The files were read in parallel as if each were the first: each
+/// one whose first yearless line a change of year reaches is read again,
+/// in order, after the one before it.
+fn carry_years(
+    files: &[PathBuf],
+    format: Format,
+    opts: &ReadOptions,
+    outs: &mut [(usize, Result<FileOut>)],
+) {
+    let mut end = None;
+    for (i, slot) in outs.iter_mut() {
+        let Ok(out) = &mut *slot else { continue };
+        match out.syslog_start {
+            // No yearless line: the year passes through untouched.
+            None => out.syslog_end = end,
+            Some(first) if opts.reads_alike_after(first, end) => {}
+            Some(_) => {
+                tracing::debug!("{}: read again in the year carried in", files[*i].display());
+                *slot = read_one(&files[*i], format, &opts.clone().after(end));
+            }
+        }
+        if let Ok(out) = slot {
+            end = out.syslog_end;
+        }
+    }
 }
 
 fn write_rejects(path: &Path, rejects: &[LineError]) -> Result<()> {

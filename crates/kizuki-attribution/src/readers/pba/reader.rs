@@ -151,8 +151,17 @@ impl Reading<'_> {
             Some(s) => s,
             None => {
                 let (opts, src) = (self.opts, self.src);
-                syslog::header_time(line, &mut self.years, |m| opts.syslog_year(src, m))
-                    .ok_or("no time: the event carries none and the line has no syslog timestamp")?
+                let stamp =
+                    syslog::header_time(line, &mut self.years, |m| opts.syslog_year(src, m))
+                        .ok_or(
+                            "no time: the event carries none and the line has no syslog timestamp",
+                        )?;
+                if let Stamp::Local(dt) = stamp
+                    && self.out.syslog_start.is_none()
+                {
+                    self.out.syslog_start = Some(dt.month());
+                }
+                stamp
             }
         };
         let time = match stamp {
