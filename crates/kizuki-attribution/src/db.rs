@@ -508,7 +508,7 @@ fn import_kind(
             let mut stored = DayRecords::load(&d)?;
             lap("loaded");
             let before = stored.rows.len();
-            stored.merge(new)?;
+            stored.merge(new, threads)?;
             lap("merged");
             added += (stored.rows.len() - before) as u64;
             if stored.rows.len() != before || !d.join("meta.json").exists() {

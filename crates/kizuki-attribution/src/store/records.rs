@@ -15,6 +15,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::Arc;
 
+mod merge;
+
 /// One record as stored.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Pod, Zeroable)]
@@ -213,6 +215,23 @@ impl DayRecords {
         mut rows: Vec<DiskRecord>,
         names: Vec<Arc<str>>,
     ) -> Result<(), AttributionError> {
+        self.unify_files(&mut rows, names)?;
+        if self.rows.is_empty() && self.rows.capacity() < rows.len() {
+            self.rows = rows;
+        } else {
+            self.rows.append(&mut rows);
+        }
+        Ok(())
+    }
+
+    /// Makes the file table the sorted union of its files and `names`, and
+    /// remaps the file indexes of the day's rows and of `rows` (which refer
+    /// to `names`) to it.
+    fn unify_files(
+        &mut self,
+        rows: &mut [DiskRecord],
+        names: Vec<Arc<str>>,
+    ) -> Result<(), AttributionError> {
         let mut all: Vec<Arc<str>> = self.files.clone();
         all.extend(names.iter().cloned());
         all.sort();
@@ -234,33 +253,32 @@ impl DayRecords {
         // Rows of one file, or of files already in order, keep their
         // indexes: no pass over them.
         if new.iter().enumerate().any(|(i, r)| usize::from(*r) != i) {
-            for r in &mut rows {
+            for r in rows.iter_mut() {
                 r.file = new[usize::from(r.file)];
             }
         }
         self.files = all;
-        if self.rows.is_empty() && self.rows.capacity() < rows.len() {
-            self.rows = rows;
-        } else {
-            self.rows.append(&mut rows);
-        }
         Ok(())
     }
 
     /// Adds other records of the same kind and day and restores order and
-    /// uniqueness (once, however many there are).
-    pub(crate) fn merge(&mut self, others: Vec<DayRecords>) -> Result<(), AttributionError> {
-        // One batch into an empty day is taken as it is, with no copy.
-        if !self.rows.is_empty() || others.len() > 1 {
-            self.rows.reserve(others.iter().map(|o| o.rows.len()).sum());
-        }
-        for other in others {
+    /// uniqueness (once, however many there are), on up to `threads`
+    /// threads.
+    pub(crate) fn merge(
+        &mut self,
+        others: Vec<DayRecords>,
+        threads: usize,
+    ) -> Result<(), AttributionError> {
+        let mut parts = Vec::with_capacity(others.len());
+        for mut other in others {
             for (h, v) in other.holders {
                 self.holders.entry(h).or_insert(v);
             }
-            self.absorb(other.rows, other.files)?;
+            self.unify_files(&mut other.rows, other.files)?;
+            parts.push(other.rows);
         }
-        self.settle();
+        merge::concat(&mut self.rows, parts, threads, merge::PARALLEL_MIN);
+        self.settle(threads);
         Ok(())
     }
 
@@ -274,7 +292,7 @@ impl DayRecords {
         }
     }
 
-    fn settle(&mut self) {
+    fn settle(&mut self, threads: usize) {
         self.order();
         // The same record twice (a file imported again, the same line in
         // two files) shares its second: keep the first, whose reference
@@ -282,7 +300,8 @@ impl DayRecords {
         // Only the files the rows name stay in the table, so that the
         // table does not depend on how files were grouped into imports.
         let mut used = vec![false; self.files.len()];
-        self.dedupe(&mut used);
+        let kept = merge::dedupe_parallel(&mut self.rows, &mut used, threads, merge::PARALLEL_MIN);
+        self.rows.truncate(kept);
         if used.iter().any(|u| !u) {
             let mut map = vec![0u16; self.files.len()];
             let mut kept = Vec::new();
@@ -302,67 +321,6 @@ impl DayRecords {
             let named: rustc_hash::FxHashSet<u64> = self.rows.iter().map(|r| r.holder).collect();
             self.holders.retain(|h, _| named.contains(h));
         }
-    }
-
-    /// Drops rows whose content (all but the file and line) an earlier row
-    /// of the same second has, and marks in `used` the files of the rows
-    /// kept.
-    fn dedupe(&mut self, used: &mut [bool]) {
-        // Content hashes, checked against the row on a match, so that a
-        // collision can never drop a record. Most seconds hold a row or a
-        // few: those are compared directly, without hashing.
-        const SMALL: usize = 8;
-        let mut seen: HashMap<u64, usize> = HashMap::default();
-        let n = self.rows.len();
-        let mut kept = 0usize;
-        let mut i = 0usize;
-        while i < n {
-            let t = self.rows[i].time;
-            let mut j = i + 1;
-            while j < n && self.rows[j].time == t {
-                j += 1;
-            }
-            let first = kept;
-            if j - i <= SMALL {
-                for k in i..j {
-                    let r = self.rows[k];
-                    let c = r.content();
-                    if self.rows[first..kept].iter().any(|p| p.content() == c) {
-                        continue;
-                    }
-                    if let Some(u) = used.get_mut(usize::from(r.file)) {
-                        *u = true;
-                    }
-                    if kept != k {
-                        self.rows[kept] = r;
-                    }
-                    kept += 1;
-                }
-            } else {
-                seen.clear();
-                for k in i..j {
-                    let r = self.rows[k];
-                    let c = r.content();
-                    let h = xxhash_rust::xxh3::xxh3_64(bytemuck::bytes_of(&c));
-                    match seen.get(&h) {
-                        Some(&p) if self.rows[p].content() == c => continue,
-                        Some(_) => {}
-                        None => {
-                            seen.insert(h, kept);
-                        }
-                    }
-                    if let Some(u) = used.get_mut(usize::from(r.file)) {
-                        *u = true;
-                    }
-                    if kept != k {
-                        self.rows[kept] = r;
-                    }
-                    kept += 1;
-                }
-            }
-            i = j;
-        }
-        self.rows.truncate(kept);
     }
 
     /// Splits records of several days into days, by their UTC day.
