@@ -89,7 +89,10 @@ pub(super) fn run_day(
             }
         }
     }
-    out.carry = Carry { open: carried };
+    out.carry = Carry {
+        open: carried,
+        ended: Vec::new(),
+    };
     out.anomalies = an;
     out
 }

@@ -163,6 +163,24 @@ pub struct Open {
 pub struct Carry {
     /// The open sessions, leases or blocks, sorted by identity.
     pub open: Vec<Open>,
+    /// Sessions that a reset ended, sorted by identity, with the interim
+    /// interval they had, for a record that continues one later.
+    pub ended: Vec<Ended>,
+}
+
+/// A session that an Accounting-On/Off ended. A NAS that sends one by
+/// mistake keeps its sessions going: the next interim record opens the
+/// session again, with no interval of its own yet, and takes this one.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// The session.
+    pub session: u64,
+    /// Its NAS.
+    pub group: u64,
+    /// When the reset ended it.
+    pub time: i64,
+    /// Its interim interval then.
+    pub gap: u32,
 }
 
 /// Things worth telling the operator about a day's records.
@@ -270,6 +288,12 @@ where
                             .filter(|o| shard(o.session, o.group) == t)
                             .copied()
                             .collect(),
+                        ended: carry_in
+                            .ended
+                            .iter()
+                            .filter(|e| shard(e.session, e.group) == t)
+                            .copied()
+                            .collect(),
                     };
                     // A reset ends the sessions of its group: every shard
                     // that holds sessions of that NAS sees it.
@@ -287,9 +311,11 @@ where
     for o in outs {
         out.spans.extend(o.spans);
         out.carry.open.extend(o.carry.open);
+        out.carry.ended.extend(o.carry.ended);
         out.anomalies.add(&o.anomalies);
     }
     out.carry.open.sort_by_key(|o| o.session);
+    out.carry.ended.sort_by_key(|e| e.session);
     out
 }
 

@@ -11,7 +11,7 @@
 //!   ([`SessionConfig::grace`]); it is remembered a few days so that a late
 //!   record still continues it.
 
-use super::{Anomalies, Carry, DAY, DayOutput, Open, Rec, SessionConfig, emit};
+use super::{Anomalies, Carry, DAY, DayOutput, Ended, Open, Rec, SessionConfig, emit};
 use crate::record::Action;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -135,12 +135,19 @@ pub(super) fn run_day(
     for o in &carry_in.open {
         open.insert(*o);
     }
+    // Sessions a reset ended, by identity: (group, when, interval).
+    let mut ended: HashMap<u64, (u64, i64, u32)> = carry_in
+        .ended
+        .iter()
+        .map(|e| (e.session, (e.group, e.time, e.gap)))
+        .collect();
     let mut out = DayOutput::default();
     let mut an = Anomalies::default();
     for r in records {
         let r = &r;
         match r.action {
             Action::Start => {
+                ended.remove(&r.session);
                 if let Some(o) = open.remove(r.session) {
                     an.start_while_open += 1;
                     let end = alive_to(&o, config).min(r.time);
@@ -163,23 +170,34 @@ pub(super) fn run_day(
                         an.interim_without_start += 1;
                     }
                     let from = r.start.unwrap_or(r.time).min(r.time);
-                    open.insert(open_from(r, from));
+                    let mut o = open_from(r, from);
+                    // Continuing a session a reset ended: its interval.
+                    if let Some((_, _, gap)) = ended.remove(&r.session) {
+                        o.gap = o.gap.or(Some(gap));
+                    }
+                    open.insert(o);
                 }
             },
-            Action::Stop => match open.remove(r.session) {
-                Some(o) => emit(&mut out.spans, &o, r.time),
-                None => {
-                    an.stop_without_start += 1;
-                    let o = open_from(r, r.start.unwrap_or(r.time - 1));
-                    emit(&mut out.spans, &o, r.time);
+            Action::Stop => {
+                ended.remove(&r.session);
+                match open.remove(r.session) {
+                    Some(o) => emit(&mut out.spans, &o, r.time),
+                    None => {
+                        an.stop_without_start += 1;
+                        let o = open_from(r, r.start.unwrap_or(r.time - 1));
+                        emit(&mut out.spans, &o, r.time);
+                    }
                 }
-            },
+            }
             Action::Reset => {
-                let mut ended = open.sessions_of_group(r.group);
-                ended.sort_unstable();
-                for s in ended {
+                let mut ending = open.sessions_of_group(r.group);
+                ending.sort_unstable();
+                for s in ending {
                     if let Some(o) = open.remove(s) {
                         an.ended_by_reset += 1;
+                        if let Some(gap) = o.gap {
+                            ended.insert(s, (o.group, r.time, gap));
+                        }
                         let grace = config.grace_for(o.gap);
                         let end = if grace > 0 {
                             alive_to(&o, config).min(r.time)
@@ -213,7 +231,22 @@ pub(super) fn run_day(
             carried.push(Open { from: o.last, ..o });
         }
     }
-    out.carry = Carry { open: carried };
+    // A reset is remembered as long as a stale session would be.
+    let mut ended: Vec<Ended> = ended
+        .into_iter()
+        .filter(|(_, (_, time, _))| time + i64::from(config.stale_days) * DAY > day_end)
+        .map(|(session, (group, time, gap))| Ended {
+            session,
+            group,
+            time,
+            gap,
+        })
+        .collect();
+    ended.sort_by_key(|e| e.session);
+    out.carry = Carry {
+        open: carried,
+        ended,
+    };
     out.anomalies = an;
     out
 }

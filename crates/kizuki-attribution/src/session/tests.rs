@@ -329,3 +329,50 @@ fn parallel_days_equal_serial_ones() {
     }
     assert!(one.anomalies.ended_by_reset > 0);
 }
+
+/// A spurious Accounting-On ends a session that goes on: its next interim
+/// opens it again, and when its Stop is then lost it still lasts one
+/// interim interval past its last record, the interval it had before.
+#[test]
+fn a_session_continued_after_a_reset_keeps_its_interval() {
+    let mut recs = vec![
+        rec(R, Action::Start, "10:00", 101, "a", 1),
+        rec(R, Action::Interim, "10:05", 101, "a", 2),
+        rec(R, Action::Interim, "10:10", 101, "a", 3),
+        rec(R, Action::Reset, "10:12", 100, "", 4),
+        rec(R, Action::Interim, "10:15", 101, "a", 5),
+    ];
+    recs[3].group = 1;
+    let out = run_day(
+        R,
+        &Carry::default(),
+        &recs,
+        D,
+        D + DAY,
+        &SessionConfig::new(),
+    );
+    assert_eq!(
+        spans(&out),
+        [s("a", "10:00", "10:12"), s("a", "10:15", "10:20")]
+    );
+
+    // The same across midnight: the reset on one day, the interim on the
+    // next.
+    let mut day1 = vec![
+        rec(R, Action::Start, "23:30", 101, "a", 1),
+        rec(R, Action::Interim, "23:35", 101, "a", 2),
+        rec(R, Action::Interim, "23:40", 101, "a", 3),
+        rec(R, Action::Reset, "23:50", 100, "", 4),
+    ];
+    day1[3].group = 1;
+    let c = SessionConfig::new();
+    let first = run_day(R, &Carry::default(), &day1, D, D + DAY, &c);
+    let day2 = vec![rec(R, Action::Interim, "+1 00:02", 101, "a", 1)];
+    let second = run_day(R, &first.1.carry, &day2, D + DAY, D + 2 * DAY, &c);
+    assert_eq!(spans(&second), [s("a", "+1 00:02", "+1 00:07")]);
+    // A Start is a new session: it does not inherit the old interval.
+    let mut fresh = day1.clone();
+    fresh.push(rec(R, Action::Start, "23:55", 101, "a", 5));
+    let out = run_day(R, &Carry::default(), &fresh, D, D + DAY, &c);
+    assert_eq!(spans(&out).last().unwrap(), &s("a", "23:55", "23:55"));
+}
