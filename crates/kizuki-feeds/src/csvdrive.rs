@@ -7,7 +7,7 @@ use crate::csvio::{self, Piece};
 use std::sync::Arc;
 
 /// Pieces of about this many bytes are read in parallel.
-const PIECE_BYTES: usize = 64 << 10;
+const PIECE_BYTES: usize = 2 << 20;
 
 /// What a CSV reader does with each well-formed row.
 pub trait RowHandler: Sync {
