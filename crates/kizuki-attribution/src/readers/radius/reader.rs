@@ -14,6 +14,7 @@
 use crate::clock::{self, LocalClock};
 use crate::readers::{JumpWatch, Note, ReadOptions, ReadOutput, Source, lines};
 use crate::record::{Action, Holder, LogRecord, Net, Ports, RecordRef, SourceKind, normalize_mac};
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ const ADDRESS_ATTRIBUTES: [(&str, u8); 4] = [
 
 /// One record's attributes, in order.
 struct Attrs<'a> {
-    pairs: Vec<(&'a str, String)>,
+    pairs: Vec<(&'a str, Cow<'a, str>)>,
 }
 
 impl Attrs<'_> {
@@ -35,7 +36,7 @@ impl Attrs<'_> {
         self.pairs
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
     fn int(&self, name: &str) -> Result<Option<i64>, String> {
@@ -61,10 +62,10 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
     let mut jumps = JumpWatch::default();
     let text = String::from_utf8_lossy(&src.data);
     let mut header: Option<(u64, &str)> = None;
-    let mut attrs: Vec<(&str, String)> = Vec::new();
+    let mut attrs: Vec<(&str, Cow<'_, str>)> = Vec::new();
     let mut bad: Option<String> = None;
     let mut finish = |header: Option<(u64, &str)>,
-                      attrs: &mut Vec<(&str, String)>,
+                      attrs: &mut Vec<_>,
                       bad: &mut Option<String>,
                       out: &mut ReadOutput| {
         let Some((line, head)) = header else {
@@ -78,6 +79,8 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
                 pairs: std::mem::take(attrs),
             };
             record(src, opts, line, head, &a, &mut clock, &mut jumps, out);
+            // The list goes back for the next record, with its room.
+            *attrs = a.pairs;
         }
         attrs.clear();
     };
@@ -124,12 +127,16 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
 }
 
 /// A value as written: `"text"` with backslash escapes (`\"`, `\\`, `\n`,
-/// `\r`, `\t`, `\NNN` octal), or a bare token.
-fn unquote(v: &str) -> Option<String> {
+/// `\r`, `\t`, `\NNN` octal), or a bare token. Borrowed unless it has an
+/// escape to undo.
+fn unquote(v: &str) -> Option<Cow<'_, str>> {
     let Some(inner) = v.strip_prefix('"') else {
-        return Some(v.to_owned());
+        return Some(Cow::Borrowed(v));
     };
     let inner = inner.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        return Some(Cow::Borrowed(inner));
+    }
     let bytes = inner.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -160,7 +167,7 @@ fn unquote(v: &str) -> Option<String> {
         }
         i += 2;
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
 }
 
 fn hash(parts: &[&[u8]]) -> u64 {
