@@ -226,6 +226,53 @@ impl Store {
         Ok(out)
     }
 
+    /// The static prefixes (`prefix:` keys) and those of `keys` that are
+    /// known, with their subscriber ids: what one attribution needs, where
+    /// [`Store::subscriber_keys`] reads the whole directory.
+    pub async fn subscriber_keys_for(
+        &self,
+        keys: &[String],
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let row = |r: &sqlx::any::AnyRow| -> Result<(String, String), sqlx::Error> {
+            Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?))
+        };
+        // Compared byte for byte: a range or LIKE would follow the
+        // database's collation or case rules.
+        let mut out: Vec<(String, String)> = sqlx::query(
+            "SELECT key, subscriber_id FROM subscriber_keys \
+             WHERE substr(key, 1, 7) = 'prefix:' ORDER BY key",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(row)
+        .collect::<Result<_, _>>()?;
+        for chunk in keys.chunks(CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT key, subscriber_id FROM subscriber_keys WHERE key IN ({}) ORDER BY key",
+                marks.join(",")
+            );
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = q.bind(k);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(row(&r)?);
+            }
+        }
+        self.audit(
+            actor,
+            "subscriber_keys.read",
+            &format!("{} key(s) asked", keys.len()),
+            &serde_json::json!({ "purpose": purpose, "keys": out.len() }),
+        )
+        .await?;
+        Ok(out)
+    }
+
     /// Subscribers by id (those that exist), with their keys.
     pub async fn subscribers(
         &self,

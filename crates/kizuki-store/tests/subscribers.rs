@@ -111,3 +111,40 @@ async fn a_large_import_is_one_transaction() {
         assert_eq!(store.subscriber_keys("t", "t").await.unwrap().len(), 5000);
     }
 }
+
+#[tokio::test]
+async fn one_question_reads_the_prefixes_and_the_keys_it_names() {
+    for (name, store, _dir) in common::stores().await {
+        store
+            .put_subscribers(
+                &[
+                    sub("S1", &["user:a", "prefix:192.0.2.0/24"]),
+                    sub("S2", &["user:b", "PREFIX:198.51.100.0/24"]),
+                    sub("S3", &["user:prefix:c", "prefix:2001:db8::/48"]),
+                ],
+                "tester",
+                "subs.csv",
+            )
+            .await
+            .unwrap();
+        let keys = store
+            .subscriber_keys_for(&["user:b".into(), "user:zz".into()], "whois-at", "q")
+            .await
+            .unwrap();
+        let mut keys: Vec<(&str, &str)> =
+            keys.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                ("prefix:192.0.2.0/24", "S1"),
+                ("prefix:2001:db8::/48", "S3"),
+                ("user:b", "S2"),
+            ],
+            "{name}"
+        );
+        let log = store.audit_log(1).await.unwrap();
+        assert_eq!(log[0].action, "subscriber_keys.read", "{name}");
+        assert!(log[0].detail.contains("\"q\""), "{name}: {}", log[0].detail);
+    }
+}

@@ -53,6 +53,20 @@ fn directory(g: &Global, purpose: &str) -> Result<Directory> {
     Ok(Directory::new(keys))
 }
 
+/// The static prefixes and those of `keys` in the directory.
+fn directory_for(g: &Global, purpose: &str, keys: &[String]) -> Result<Directory> {
+    let rt = super::runtime()?;
+    let pairs = rt.block_on(async {
+        let store = super::open_store(g).await?;
+        let k = store
+            .subscriber_keys_for(keys, &super::actor(), purpose)
+            .await?;
+        store.close().await;
+        anyhow::Ok(k)
+    })?;
+    Ok(Directory::new(pairs))
+}
+
 fn strings(v: &[String]) -> ExtraValue {
     ExtraValue::Json(Box::new(serde_json::Value::Array(
         v.iter()
@@ -239,9 +253,20 @@ pub fn whois_at(args: WhoisAtArgs, g: &Global) -> Result<ExitCode> {
         );
     }
     let nats = nats(g)?;
-    let dir = directory(g, &format!("whois-at {ip}"))?;
+    // One question needs only the holders it finds: asked first with the
+    // static prefixes alone, it names the keys to look up, and is asked
+    // again with them (instead of reading the whole directory).
+    let purpose = format!("whois-at {ip}");
+    let obs = Observation { ip, port, time };
+    let prefixes = directory_for(g, &purpose, &[])?;
+    let (first, _) = Attributor::new(&db, &nats, &prefixes, tol).explain(&obs);
+    let dir = if first.unknown_keys.is_empty() {
+        prefixes
+    } else {
+        directory_for(g, &purpose, &first.unknown_keys)?
+    };
     let att = Attributor::new(&db, &nats, &dir, tol);
-    let (a, hits) = att.explain(&Observation { ip, port, time });
+    let (a, hits) = att.explain(&obs);
     println!(
         "{ip}{} at {}{}",
         port.map(|p| format!(" port {p}")).unwrap_or_default(),
