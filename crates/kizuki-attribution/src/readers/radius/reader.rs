@@ -318,7 +318,6 @@ fn record(
         _ => None,
     };
     let mut any = false;
-    let first = out.records.len();
     for (attr, tag) in ADDRESS_ATTRIBUTES {
         let Some(v) = a.get(attr) else {
             continue;
@@ -367,9 +366,6 @@ fn record(
             at: at.clone(),
         });
     }
-    // A record's addresses in the order a day keeps its rows (by session,
-    // then address), so that a file in time order needs no sort.
-    out.records[first..].sort_by_key(|r| (r.session, crate::record::ip_bytes(r.net.addr)));
     if !any {
         out.note(
             src,
@@ -389,43 +385,5 @@ mod tests {
         assert_eq!(unquote(r#""a\"b\\c\101""#).as_deref(), Some("a\"b\\cA"));
         assert_eq!(unquote("Start").as_deref(), Some("Start"));
         assert_eq!(unquote("\"open"), None);
-    }
-
-    /// The records of a file in time order come out in the order a day
-    /// keeps its rows, so the import need not sort them.
-    #[test]
-    fn a_records_addresses_come_in_day_order() {
-        let block = |t: u32, user: &str, v4: &str, v6: &str| {
-            format!(
-                "Mon Feb 22 09:00:00 2021\n\tAcct-Status-Type = Start\n\tUser-Name = \"{user}\"\n\
-                 \tAcct-Session-Id = \"{user}\"\n\tNAS-IP-Address = 192.0.2.4\n\
-                 \tFramed-IP-Address = {v4}\n\tFramed-IPv6-Prefix = {v6}/64\n\
-                 \tDelegated-IPv6-Prefix = {v6}/56\n\tTimestamp = {t}\n\n"
-            )
-        };
-        let text: String = (0..20)
-            .map(|i| {
-                block(
-                    1_613_952_000 + i,
-                    &format!("u{i}"),
-                    &format!("11.0.0.{i}"),
-                    "2001:db8::",
-                )
-            })
-            .collect();
-        let out = read(
-            &Source::from_bytes("d", text.into_bytes()),
-            &ReadOptions::new(),
-        );
-        assert_eq!(out.records.len(), 60, "{:?}", out.rejects);
-        let key = |r: &LogRecord| {
-            (
-                r.time,
-                r.at.line,
-                r.session,
-                crate::record::ip_bytes(r.net.addr),
-            )
-        };
-        assert!(out.records.windows(2).all(|w| key(&w[0]) <= key(&w[1])));
     }
 }
