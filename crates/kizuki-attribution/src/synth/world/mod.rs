@@ -532,31 +532,24 @@ pub fn generate(spec: &IspSpec) -> Isp {
                     &mut radius,
                     &mut cases,
                 );
-                spans.push(Span {
-                    kind: SpanKind::Session,
-                    addr: ip(addr),
-                    len: 32,
-                    lo: 0,
-                    hi: u16::MAX,
-                    start: p.start,
-                    end: logged,
-                    sub: p.sub,
-                    inside: 0,
-                });
+                // The IPv4 address, and a PPPoE line's two IPv6 prefixes.
+                let mut nets = vec![(ip(addr), 32u8)];
                 if s.kind == SubKind::Pppoe {
-                    for (a, len) in [(s.v6, 56u8), (s.v6, 64u8)] {
-                        spans.push(Span {
-                            kind: SpanKind::Session,
-                            addr: IpAddr::V6(Ipv6Addr::from(a)),
-                            len,
-                            lo: 0,
-                            hi: u16::MAX,
-                            start: p.start,
-                            end: logged,
-                            sub: p.sub,
-                            inside: 0,
-                        });
-                    }
+                    let v6 = IpAddr::V6(Ipv6Addr::from(s.v6));
+                    nets.extend([(v6, 56), (v6, 64)]);
+                }
+                for (addr, len) in nets {
+                    spans.push(Span {
+                        kind: SpanKind::Session,
+                        addr,
+                        len,
+                        lo: 0,
+                        hi: u16::MAX,
+                        start: p.start,
+                        end: logged,
+                        sub: p.sub,
+                        inside: 0,
+                    });
                 }
                 if s.kind == SubKind::PortBlock {
                     block(
