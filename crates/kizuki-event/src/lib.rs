@@ -36,6 +36,6 @@ mod value;
 pub use event::{Event, FieldError, Origin};
 pub use extra::{Extra, ExtraValue};
 pub use field::{FIELD_COUNT, Field};
-pub use rule::{Clean, Input, Invalid, Rule, py_float, py_int, url_has_netloc};
+pub use rule::{Clean, Input, Invalid, Rule, parse_dotted_quad, py_float, py_int, url_has_netloc};
 pub use time::{Timestamp, Zone};
 pub use value::{IpNet, Raw, RawPrefix, Value};

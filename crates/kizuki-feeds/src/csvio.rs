@@ -153,6 +153,18 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// The number of fields.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.ranges.len()
+    }
+
+    /// Fields from text and their byte ranges in it.
+    #[cfg(test)]
+    pub(crate) fn from_parts(text: &'a str, ranges: &'a [(u32, u32)]) -> Fields<'a> {
+        Fields { text, ranges }
+    }
+
     /// Field `i`, or `None` past the last field.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {

@@ -94,6 +94,12 @@ impl SlotLayout {
         self.origin
     }
 
+    /// `, "key": ` for a slot: what goes before its value, the first member of
+    /// an object skipping the two leading bytes.
+    pub fn key_json(&self, s: Slot) -> &[u8] {
+        &self.keys[usize::from(s.0)]
+    }
+
     /// The number of slots.
     pub fn len(&self) -> usize {
         self.keys.len()

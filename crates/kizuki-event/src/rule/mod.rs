@@ -20,7 +20,7 @@ use std::net::{IpAddr, Ipv4Addr};
 mod sanitize;
 pub(crate) use sanitize::py_strip;
 use sanitize::*;
-pub use sanitize::{py_float, py_int, url_has_netloc};
+pub use sanitize::{parse_dotted_quad, py_float, py_int, url_has_netloc};
 
 /// A value on its way into a field, in the shapes readers produce: text
 /// from a file, or a number or boolean a conversion already made.
@@ -629,6 +629,9 @@ mod tests {
             "1.2.3.4 ",
             "a.b.c.d",
             "1.2.3.04",
+            "4294967296",
+            "99999999999999",
+            "1.2.3.99999999999",
         ] {
             assert_eq!(
                 parse_dotted_quad(t.as_bytes()),

@@ -138,7 +138,7 @@ pub(super) fn sanitize_ip(input: Input<'_>) -> Option<IpAddr> {
 /// A strict dotted quad (`192.0.2.1`; no leading zeros, as Python and Rust
 /// require), without the general parser's overhead. `None` sends the text
 /// the general way.
-pub(super) fn parse_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+pub fn parse_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
     if b.len() < 7 || b.len() > 15 {
         return None;
     }
@@ -147,7 +147,8 @@ pub(super) fn parse_dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
     for (n, o) in octets.iter_mut().enumerate() {
         let start = i;
         let mut v: u32 = 0;
-        while i < b.len() && b[i].is_ascii_digit() {
+        // Four digits are already too many; stop there (no overflow).
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 4 {
             v = v * 10 + u32::from(b[i] - b'0');
             i += 1;
         }

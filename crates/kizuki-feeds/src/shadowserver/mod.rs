@@ -2,6 +2,7 @@
 
 mod builtin;
 mod convert;
+mod fast;
 mod out;
 mod plan;
 mod reader;

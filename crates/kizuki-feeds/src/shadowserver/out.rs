@@ -121,6 +121,42 @@ fn to_extra(v: &PyVal<'_>) -> ExtraValue {
     }
 }
 
+/// Checks `v` by the field's rule and appends its JSON text. `Err` (nothing
+/// appended) is IntelMQ's `InvalidValue`.
+#[inline]
+pub(crate) fn write_field(f: Field, v: &PyVal<'_>, o: &mut Vec<u8>) -> Result<(), ()> {
+    match v {
+        PyVal::Str(s) => {
+            let c = f.rule().clean(Input::Str(s)).map_err(|_| ())?;
+            json::write_clean(&c, o);
+        }
+        other => json::write_clean(&clean_for(f, other)?, o),
+    }
+    Ok(())
+}
+
+/// Appends a converted value as `extra` keeps it: unchanged.
+#[inline]
+pub(crate) fn write_extra(v: &PyVal<'_>, o: &mut Vec<u8>) {
+    match v {
+        PyVal::Str(s) => json::write_str(o, s),
+        PyVal::UtcText(s) => {
+            o.push(b'"');
+            json::escape_into(o, s);
+            o.extend_from_slice(b" UTC\"");
+        }
+        other => json::write_extra_value(&to_extra(other), o),
+    }
+}
+
+/// Appends `raw`: the prefix and the row's bytes, base64-encoded.
+#[inline]
+pub(crate) fn write_raw(prefix: &RawPrefix, bytes: &[u8], o: &mut Vec<u8>) {
+    o.push(b'"');
+    prefix.write_base64_with(bytes, o);
+    o.push(b'"');
+}
+
 /// A JSON row under construction.
 pub(crate) struct JsonRow<'a> {
     pub layout: &'a SlotLayout,
@@ -134,17 +170,12 @@ impl RowOut for JsonRow<'_> {
 
     fn add(&mut self, f: Field, v: &PyVal<'_>) -> Result<(), ()> {
         let slot = self.layout.field(f);
-        match v {
-            PyVal::Str(s) => {
-                let c = f.rule().clean(Input::Str(s)).map_err(|_| ())?;
-                self.row.put_with(slot, |o| json::write_clean(&c, o));
-            }
-            other => {
-                let c = clean_for(f, other)?;
-                self.row.put_with(slot, |o| json::write_clean(&c, o));
-            }
+        let mut res = Ok(());
+        self.row.put_with(slot, |o| res = write_field(f, v, o));
+        if res.is_err() {
+            self.row.unset(slot);
         }
-        Ok(())
+        res
     }
 
     fn put(&mut self, v: &Fixed) {
@@ -156,15 +187,7 @@ impl RowOut for JsonRow<'_> {
     }
 
     fn extra(&mut self, key: &ExtraKey, v: &PyVal<'_>) {
-        self.row.put_with(key.slot, |o| match v {
-            PyVal::Str(s) => json::write_str(o, s),
-            PyVal::UtcText(s) => {
-                o.push(b'"');
-                json::escape_into(o, s);
-                o.extend_from_slice(b" UTC\"");
-            }
-            other => json::write_extra_value(&to_extra(other), o),
-        });
+        self.row.put_with(key.slot, |o| write_extra(v, o));
     }
 
     fn extra_value(&mut self, key: &ExtraKey, v: &ExtraValue) {
@@ -174,9 +197,7 @@ impl RowOut for JsonRow<'_> {
 
     fn raw(&mut self, prefix: &Arc<RawPrefix>, bytes: &[u8]) {
         self.row.put_with(self.layout.field(Field::Raw), |o| {
-            o.push(b'"');
-            prefix.write_base64_with(bytes, o);
-            o.push(b'"');
+            write_raw(prefix, bytes, o)
         });
     }
 }

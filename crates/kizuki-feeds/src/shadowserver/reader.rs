@@ -2,6 +2,7 @@
 
 use super::builtin;
 use super::convert::{Conv, PyVal};
+use super::fast::{Fast, FastPlan, RowCtx};
 use super::out::{JsonRow, RowOut};
 use super::plan::{ConstOp, Dest, Fixed, Plan, PlanSettings, RowView, is_empty_marker};
 use super::schema::Schema;
@@ -30,6 +31,7 @@ pub struct ShadowserverReader {
     full_raw: bool,
     drop_empty_dates: bool,
     strict_required: bool,
+    fast_path: bool,
 }
 
 impl Default for ShadowserverReader {
@@ -52,7 +54,16 @@ impl ShadowserverReader {
             full_raw: false,
             drop_empty_dates: false,
             strict_required: false,
+            fast_path: true,
         }
+    }
+
+    /// Whether plain rows are written by the compiled writer (see
+    /// [`super::fast`]). On by default; the output is the same either way,
+    /// which the differential tests check by turning it off.
+    pub fn fast_path(mut self, yes: bool) -> Self {
+        self.fast_path = yes;
+        self
     }
 
     /// Fixes the report type instead of reading it from the file name. By
@@ -193,6 +204,14 @@ impl ShadowserverReader {
             lenient_rows: self.lenient_rows,
             terminated: cleaned.terminated,
         };
+        let defaults: Vec<Fixed> = ctx
+            .default_values()
+            .iter()
+            .map(|(f, v)| Fixed::new(*f, v.clone()))
+            .collect();
+        let fast = (self.fast_path && ctx.json_options().is_some())
+            .then(|| FastPlan::compile(&plan, &defaults, settings.origin))
+            .flatten();
         let handler = Handler {
             plan: &plan,
             full_raw: self.full_raw,
@@ -202,11 +221,8 @@ impl ShadowserverReader {
                 kizuki_event::json::write_str(&mut f, &src.name);
                 f
             },
-            defaults: ctx
-                .default_values()
-                .iter()
-                .map(|(f, v)| Fixed::new(*f, v.clone()))
-                .collect(),
+            defaults,
+            fast,
         };
         drive(&body, &handler, ctx, sink);
         Ok(())
@@ -221,6 +237,8 @@ struct Handler<'a> {
     origin_file: Vec<u8>,
     /// The context's default fields, ready to write.
     defaults: Vec<Fixed>,
+    /// The writer for plain rows, when the plan compiles.
+    fast: Option<FastPlan>,
 }
 
 /// Per-thread scratch: the event or JSON row being filled, and the
@@ -261,6 +279,21 @@ impl<'a> RowHandler for Handler<'a> {
                 })
             }
             Scratch::Json(out, remaining) => {
+                if let Some(fast) = &self.fast {
+                    let rc = RowCtx {
+                        view: RowView {
+                            plan: self.plan,
+                            fields: row.fields,
+                        },
+                        raw: self.raw_line(row.raw),
+                        line: row.line,
+                        origin_file: &self.origin_file,
+                    };
+                    if let Fast::Done = fast.write(&rc, &mut batch.encoded) {
+                        batch.accepted += 1;
+                        return;
+                    }
+                }
                 out.row.clear();
                 self.fill(out, remaining, &view, row).map(|()| {
                     for v in &self.defaults {

@@ -1,0 +1,258 @@
+//! Quick ways to write the most common column kinds, for values in their
+//! plainest form. Each answers `Some(written)` only where the general
+//! conversion and field rule would give exactly the same text, and `None`
+//! ("ask the general way") for anything else, so a quick way never decides
+//! a row on its own.
+
+use super::super::convert::Conv;
+use kizuki_event::{Field, Rule};
+
+/// A column kind with a quick way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Quick {
+    /// No quick way.
+    No,
+    /// Text into a `String` field (conversion none or `validate_to_none`).
+    Text { to_none: bool },
+    /// Text into a lower-cased printable-ASCII field (`malware.name`).
+    Lower { to_none: bool },
+    /// A two-letter country code, upper-cased.
+    Country,
+    /// Text into `extra` (conversion none or `validate_to_none`).
+    ExtraText { to_none: bool },
+    /// `convert_int` / `invalidate_zero` into an integer field or `extra`.
+    Int {
+        zero_is_none: bool,
+        rule: Option<Rule>,
+    },
+    /// `validate_ip` into an address field: a dotted quad.
+    Ipv4,
+    /// `add_UTC_to_timestamp` into a time field: `YYYY-MM-DD HH:MM:SS`.
+    UtcTime,
+}
+
+/// What a quick way did.
+pub(super) enum Done {
+    /// Wrote the member (key and value).
+    Wrote,
+    /// The value means "no member".
+    Absent,
+}
+
+impl Quick {
+    /// The quick way for a column converted by `conv` into `field` (or into
+    /// `extra` when `field` is `None`).
+    pub fn for_column(conv: Option<&Conv>, field: Option<Field>) -> Quick {
+        let to_none = match conv {
+            None => Some(false),
+            Some(Conv::ToNone) => Some(true),
+            _ => None,
+        };
+        let rule = field.map(Field::rule);
+        match (conv, rule, to_none) {
+            (_, None, Some(to_none)) => Quick::ExtraText { to_none },
+            (_, Some(Rule::String), Some(to_none)) => Quick::Text { to_none },
+            (_, Some(Rule::MalwareName), Some(to_none)) => Quick::Lower { to_none },
+            (None, Some(Rule::CountryCode), _) => Quick::Country,
+            (Some(c @ (Conv::Int | Conv::InvalidateZero)), r, _)
+                if matches!(r, None | Some(Rule::Integer | Rule::Port | Rule::Asn)) =>
+            {
+                Quick::Int {
+                    zero_is_none: *c == Conv::InvalidateZero,
+                    rule: r,
+                }
+            }
+            (Some(Conv::ValidateIp), Some(Rule::Ip), _) => Quick::Ipv4,
+            (Some(Conv::AddUtc), Some(Rule::DateTime), _) => Quick::UtcTime,
+            _ => Quick::No,
+        }
+    }
+
+    /// Writes `key` and the value of `v`, or says the member is absent;
+    /// `None` when `v` is not in the plain form this kind handles.
+    #[inline]
+    pub fn write(self, v: &str, key: &[u8], out: &mut Vec<u8>) -> Option<Done> {
+        let b = v.as_bytes();
+        match self {
+            Quick::No => None,
+            Quick::Text { to_none } | Quick::Lower { to_none } => {
+                // Empty markers and (for validate_to_none) its nothings.
+                if matches!(v, "" | "-" | "N/A") || (to_none && matches!(v, "0" | "unknown")) {
+                    return Some(Done::Absent);
+                }
+                if !plain_text(b) {
+                    return None;
+                }
+                out.extend_from_slice(key);
+                out.push(b'"');
+                if matches!(self, Quick::Lower { .. }) {
+                    out.extend(b.iter().map(u8::to_ascii_lowercase));
+                } else {
+                    out.extend_from_slice(b);
+                }
+                out.push(b'"');
+                Some(Done::Wrote)
+            }
+            Quick::Country => {
+                if matches!(v, "" | "-" | "N/A") {
+                    return Some(Done::Absent);
+                }
+                if b.len() != 2 || !b.iter().all(u8::is_ascii_alphanumeric) {
+                    return None;
+                }
+                out.extend_from_slice(key);
+                out.extend_from_slice(&[
+                    b'"',
+                    b[0].to_ascii_uppercase(),
+                    b[1].to_ascii_uppercase(),
+                    b'"',
+                ]);
+                Some(Done::Wrote)
+            }
+            Quick::ExtraText { to_none } => {
+                if to_none && matches!(v, "" | "0" | "unknown") {
+                    return Some(Done::Absent);
+                }
+                if !b
+                    .iter()
+                    .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+                {
+                    return None;
+                }
+                out.extend_from_slice(key);
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+                Some(Done::Wrote)
+            }
+            Quick::Int { zero_is_none, rule } => {
+                if b.is_empty() {
+                    return Some(Done::Absent);
+                }
+                if b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                let n = b.iter().fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
+                if n == 0 && zero_is_none {
+                    return Some(Done::Absent);
+                }
+                let fits = match rule {
+                    None | Some(Rule::Integer) => true,
+                    Some(Rule::Port) => n <= 65535,
+                    Some(Rule::Asn) => n >= 1,
+                    Some(_) => false,
+                };
+                if !fits {
+                    return None;
+                }
+                out.extend_from_slice(key);
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                Some(Done::Wrote)
+            }
+            Quick::Ipv4 => {
+                if b.is_empty() {
+                    return Some(Done::Absent);
+                }
+                let ip = kizuki_event::parse_dotted_quad(b)?;
+                if ip.is_unspecified() {
+                    return None;
+                }
+                out.extend_from_slice(key);
+                out.push(b'"');
+                out.extend_from_slice(b);
+                out.push(b'"');
+                Some(Done::Wrote)
+            }
+            Quick::UtcTime => {
+                let t = utc_time(b)?;
+                out.extend_from_slice(key);
+                out.push(b'"');
+                out.extend_from_slice(&t);
+                out.extend_from_slice(b"+00:00\"");
+                Some(Done::Wrote)
+            }
+        }
+    }
+}
+
+/// A JSON string: copied when nothing needs escaping.
+#[inline]
+pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
+    if v.bytes()
+        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        out.push(b'"');
+        out.extend_from_slice(v.as_bytes());
+        out.push(b'"');
+    } else {
+        kizuki_event::json::write_str(out, v);
+    }
+}
+
+/// Text the `String` rule keeps as it is and JSON writes as it is:
+/// printable ASCII without quotes or backslashes, not starting or ending
+/// with a space (which would be stripped).
+#[inline]
+fn plain_text(b: &[u8]) -> bool {
+    !b.is_empty()
+        && b[0] != b' '
+        && b[b.len() - 1] != b' '
+        && b.iter()
+            .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+}
+
+/// `YYYY-MM-DD HH:MM:SS` with a valid date and time, as
+/// `YYYY-MM-DDTHH:MM:SS`.
+fn utc_time(b: &[u8]) -> Option<[u8; 19]> {
+    let b: &[u8; 19] = b.try_into().ok()?;
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if y < 1 || d < 1 || d > days || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let mut t = *b;
+    t[10] = b'T';
+    Some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            utc_time(b"2021-02-22 18:32:07").as_ref().map(|t| &t[..]),
+            Some(&b"2021-02-22T18:32:07"[..])
+        );
+        assert!(utc_time(b"2024-02-29 00:00:00").is_some());
+        for bad in [
+            &b"2021-02-29 00:00:00"[..],
+            b"2021-13-01 00:00:00",
+            b"2021-02-22 24:00:00",
+            b"2021-02-22 18:32:60",
+            b"2021-02-22T18:32:07",
+            b"2021-02-22 18:32:07Z",
+            b"0000-01-01 00:00:00",
+            b"2021-0a-22 18:32:07",
+        ] {
+            assert!(utc_time(bad).is_none(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+}
