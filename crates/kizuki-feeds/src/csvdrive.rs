@@ -130,7 +130,6 @@ fn read_piece<H: RowHandler>(
         }
         batch.rows += 1;
         let line = line0 + r.line;
-        let multi_line = r.raw.contains(&b'\n') || r.raw.contains(&b'\r');
         if r.odd_quotes && strict_boundaries {
             suspect = true;
             return csvio::Next::Stop;
@@ -154,6 +153,7 @@ fn read_piece<H: RowHandler>(
             None
         };
         if let Some(reason) = refusal {
+            let multi_line = memchr::memchr2(b'\n', b'\r', r.raw).is_some();
             if multi_line && !cut_off {
                 if strict_boundaries {
                     suspect = true;

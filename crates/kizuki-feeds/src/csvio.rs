@@ -210,49 +210,118 @@ pub enum Next {
     Resync,
 }
 
+/// Bit masks of a 16-byte block: delimiters, quotes, line-break bytes, and
+/// bytes outside ASCII (bit `i` for byte `i`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 4] {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+    };
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    let lo = i64::from_le_bytes(w);
+    w.copy_from_slice(&b[8..]);
+    let hi = i64::from_le_bytes(w);
+    // SAFETY: SSE2 is part of every x86_64 target, and these intrinsics
+    // only compute on values (no memory access).
+    #[allow(unsafe_code)]
+    unsafe {
+        let v = _mm_set_epi64x(hi, lo);
+        let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+        let mask = |m| _mm_movemask_epi8(m) as u32;
+        [
+            mask(eq(delim)),
+            mask(eq(b'"')),
+            mask(_mm_or_si128(eq(b'\r'), eq(b'\n'))),
+            mask(v),
+        ]
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 4] {
+    let mut m = [0u32; 4];
+    for (i, &c) in b.iter().enumerate() {
+        m[0] |= u32::from(c == delim) << i;
+        m[1] |= u32::from(c == b'"') << i;
+        m[2] |= u32::from(c == b'\r' || c == b'\n') << i;
+        m[3] |= u32::from(c >= 0x80) << i;
+    }
+    m
+}
+
 /// Splits a line of plain CSV into field ranges: every field either
 /// unquoted without quotes, or quoted without quotes or line breaks inside
-/// (what nearly every row of a report is). Anything else returns `false`,
+/// (what nearly every row of a report is). Anything else returns `None`,
 /// and the caller hands the record to the csv crate, whose reading is the
-/// reference.
-fn split_plain(line: &[u8], delim: u8, ranges: &mut Vec<(u32, u32)>) -> bool {
+/// reference. `Some(ascii)` tells whether every byte is ASCII.
+///
+/// The line is read sixteen bytes at a time: each block gives masks of the
+/// bytes that matter, and only those are visited.
+fn split_plain(line: &[u8], delim: u8, ranges: &mut Vec<(u32, u32)>) -> Option<bool> {
     ranges.clear();
-    if line.is_empty() || memchr::memchr(b'\r', line).is_some() {
-        return false;
+    if line.is_empty() || line.len() > u32::MAX as usize {
+        return None;
     }
-    let mut pos = 0;
-    loop {
-        if line.get(pos) == Some(&b'"') {
-            let Some(close) = memchr::memchr(b'"', &line[pos + 1..]).map(|i| pos + 1 + i) else {
-                return false;
-            };
-            ranges.push(((pos + 1) as u32, close as u32));
-            pos = close + 1;
-            match line.get(pos) {
-                None => return true,
-                Some(&c) if c == delim => pos += 1,
-                // An escaped quote or text after the closing quote.
-                Some(_) => return false,
-            }
-        } else {
-            match memchr::memchr2(delim, b'"', &line[pos..]).map(|i| pos + i) {
-                None => {
-                    ranges.push((pos as u32, line.len() as u32));
-                    return true;
+    // Where the current field starts, whether it is quoted, whether a
+    // quote is open, and where the last quote closed.
+    let (mut start, mut quoted, mut open, mut close) = (0usize, false, false, 0usize);
+    let mut high = 0u32;
+    for (n, chunk) in line.chunks(16).enumerate() {
+        let mut block = [0u8; 16];
+        block[..chunk.len()].copy_from_slice(chunk);
+        let [delims, quotes, breaks, upper] = block_masks(&block, delim);
+        if breaks != 0 {
+            return None;
+        }
+        high |= upper;
+        let base = n * 16;
+        let mut events = delims | quotes;
+        while events != 0 {
+            let i = events.trailing_zeros();
+            events &= events - 1;
+            let at = base + i as usize;
+            if quotes & (1 << i) != 0 {
+                if open {
+                    open = false;
+                    close = at;
+                } else if at == start && !quoted {
+                    open = true;
+                    quoted = true;
+                } else {
+                    // A quote inside an unquoted field, or an escaped one.
+                    return None;
                 }
-                Some(i) if line[i] == b'"' => return false,
-                Some(i) => {
-                    ranges.push((pos as u32, i as u32));
-                    pos = i + 1;
+            } else if !open {
+                if quoted {
+                    // Text between the closing quote and the delimiter.
+                    if at != close + 1 {
+                        return None;
+                    }
+                    ranges.push(((start + 1) as u32, close as u32));
+                } else {
+                    ranges.push((start as u32, at as u32));
                 }
+                start = at + 1;
+                quoted = false;
             }
         }
-        if pos == line.len() {
-            // A trailing delimiter: one more, empty, field.
-            ranges.push((pos as u32, pos as u32));
-            return true;
-        }
     }
+    if open {
+        return None;
+    }
+    if quoted {
+        if close + 1 != line.len() {
+            return None;
+        }
+        ranges.push(((start + 1) as u32, close as u32));
+    } else {
+        // After a trailing delimiter this is one more, empty, field.
+        ranges.push((start as u32, line.len() as u32));
+    }
+    Some(high == 0)
 }
 
 /// The field holding byte `at`.
@@ -285,8 +354,16 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
             continue;
         }
         let (raw, end, fields, width, odd_quotes, lines) =
-            if split_plain(line, delimiter, &mut ranges) {
-                let fields = match std::str::from_utf8(line) {
+            if let Some(ascii) = split_plain(line, delimiter, &mut ranges) {
+                let text = if ascii {
+                    // SAFETY: every byte of `line` is below 0x80 (checked
+                    // by `split_plain`), and ASCII is UTF-8.
+                    #[allow(unsafe_code)]
+                    Ok(unsafe { std::str::from_utf8_unchecked(line) })
+                } else {
+                    std::str::from_utf8(line)
+                };
+                let fields = match text {
                     Ok(text) => Ok(Fields {
                         text,
                         ranges: &ranges,
@@ -453,13 +530,14 @@ mod tests {
         let mut ranges = Vec::new();
         let mut agreed = 0;
         for _ in 0..200_000 {
-            let len = (next() % 12) as usize;
+            let len = (next() % 40) as usize;
             let line: Vec<u8> = (0..len)
                 .flat_map(|_| alphabet[(next() % alphabet.len() as u64) as usize].to_vec())
                 .collect();
-            if !split_plain(&line, b',', &mut ranges) {
+            let Some(ascii) = split_plain(&line, b',', &mut ranges) else {
                 continue;
-            }
+            };
+            assert_eq!(ascii, line.is_ascii());
             let mut rdr = reader(&line, b',');
             let mut rec = csv::ByteRecord::new();
             assert!(rdr.read_byte_record(&mut rec).unwrap(), "{line:?}");
@@ -475,7 +553,7 @@ mod tests {
             );
             agreed += 1;
         }
-        assert!(agreed > 10_000, "too few plain lines generated: {agreed}");
+        assert!(agreed > 5_000, "too few plain lines generated: {agreed}");
     }
 
     #[test]

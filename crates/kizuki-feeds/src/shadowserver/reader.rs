@@ -462,6 +462,10 @@ impl Handler<'_> {
                 None => record,
             }
         };
+        // The common case: the line ends in a character nothing strips.
+        if line.last().is_some_and(u8::is_ascii_graphic) {
+            return line;
+        }
         match std::str::from_utf8(line) {
             Ok(s) => s
                 .trim_end_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))

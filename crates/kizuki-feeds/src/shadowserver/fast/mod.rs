@@ -31,7 +31,8 @@ use std::collections::BTreeMap;
 /// What one step writes.
 #[derive(Debug)]
 enum What {
-    /// A value fixed for the input, as JSON text.
+    /// A value fixed for the input, as JSON text (once compiled, empty: the
+    /// step's `key` then holds the whole text of one or more members).
     Const(Box<[u8]>),
     /// A mapped column.
     Item(Mapped),
@@ -187,14 +188,31 @@ impl FastPlan {
                 return None;
             }
         }
-        Some(FastPlan {
-            steps: slots
-                .into_iter()
-                .map(|(slot, what)| Step {
-                    key: layout.key_json(slot).into(),
+        // Constants next to each other become one piece of text, key and
+        // value together (in `key`, the value left empty).
+        let mut steps: Vec<Step> = Vec::with_capacity(slots.len());
+        for (slot, what) in slots {
+            let key = layout.key_json(slot);
+            match (what, steps.last_mut()) {
+                (What::Const(json), Some(last)) if matches!(&last.what, What::Const(j) if j.is_empty()) =>
+                {
+                    let mut joined = std::mem::take(&mut last.key).into_vec();
+                    joined.extend_from_slice(key);
+                    joined.extend_from_slice(&json);
+                    last.key = joined.into_boxed_slice();
+                }
+                (What::Const(json), _) => steps.push(Step {
+                    key: [key, &json[..]].concat().into_boxed_slice(),
+                    what: What::Const(Box::default()),
+                }),
+                (what, _) => steps.push(Step {
+                    key: key.into(),
                     what,
-                })
-                .collect(),
+                }),
+            }
+        }
+        Some(FastPlan {
+            steps,
             checks,
             width: plan.names.len(),
         })
@@ -226,10 +244,8 @@ impl FastPlan {
         for step in &self.steps {
             let key = &step.key[skip..];
             match &step.what {
-                What::Const(json) => {
-                    out.extend_from_slice(key);
-                    out.extend_from_slice(json);
-                }
+                // Key and value, see `compile`.
+                What::Const(_) => out.extend_from_slice(key),
                 What::Item(m) => {
                     if !m.write(ctx, key, out)? {
                         continue;
