@@ -269,10 +269,19 @@ fn split_plain(line: &[u8], delim: u8, ranges: &mut Vec<(u32, u32)>) -> Option<b
     // quote is open, and where the last quote closed.
     let (mut start, mut quoted, mut open, mut close) = (0usize, false, false, 0usize);
     let mut high = 0u32;
-    for (n, chunk) in line.chunks(16).enumerate() {
-        let mut block = [0u8; 16];
-        block[..chunk.len()].copy_from_slice(chunk);
-        let [delims, quotes, breaks, upper] = block_masks(&block, delim);
+    let blocks = line.chunks_exact(16);
+    let mut tail = [0u8; 16];
+    tail[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
+    let whole = blocks.len();
+    for (n, block) in blocks.chain(std::iter::once(&tail[..])).enumerate() {
+        if n == whole && whole * 16 == line.len() {
+            break;
+        }
+        // Always sixteen bytes.
+        let Ok(b) = <&[u8; 16]>::try_from(block) else {
+            return None;
+        };
+        let [delims, quotes, breaks, upper] = block_masks(b, delim);
         if breaks != 0 {
             return None;
         }

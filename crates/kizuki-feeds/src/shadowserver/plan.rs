@@ -84,6 +84,9 @@ pub(crate) struct Plan {
     /// How often each distinct name occurs in the header.
     pub counts: Vec<u8>,
     pub by_name: HashMap<CompactString, usize>,
+    /// The columns conversions read besides their own
+    /// ([`LOOKED_UP`]), resolved once: each row asks for several.
+    pub looked_up: Vec<(&'static str, Option<usize>)>,
     pub required: Vec<PlanItem>,
     pub optional: Vec<PlanItem>,
     pub constants: Vec<ConstOp>,
@@ -96,6 +99,20 @@ pub(crate) struct Plan {
     /// Every key an event of this plan can have.
     pub layout: SlotLayout,
 }
+
+/// The columns conversions look up by name (`convert_http_host_and_url`,
+/// `category_or_detail`).
+const LOOKED_UP: &[&str] = &[
+    "application",
+    "category",
+    "cc_dns",
+    "detail",
+    "hostname",
+    "http_host",
+    "http_url",
+    "ip",
+    "url",
+];
 
 /// Settings a plan is built with.
 pub(crate) struct PlanSettings<'a> {
@@ -209,6 +226,10 @@ impl Plan {
             names,
             last_pos,
             counts,
+            looked_up: LOOKED_UP
+                .iter()
+                .map(|&n| (n, by_name.get(n).copied()))
+                .collect(),
             by_name,
             required,
             optional,
@@ -266,7 +287,11 @@ impl<'a> RowView<'a> {
 
 impl RowLookup for RowView<'_> {
     fn get(&self, column: &str) -> Option<&str> {
-        self.plan.by_name.get(column).and_then(|&i| self.value(i))
+        let col = match self.plan.looked_up.iter().find(|(n, _)| *n == column) {
+            Some((_, col)) => *col,
+            None => self.plan.by_name.get(column).copied(),
+        };
+        col.and_then(|i| self.value(i))
     }
 
     fn empty_date(&self) -> Option<Timestamp> {

@@ -5,7 +5,7 @@
 //! a row on its own.
 
 use super::super::convert::Conv;
-use kizuki_event::{Field, Rule};
+use kizuki_event::{Field, Input, Rule};
 
 /// A column kind with a quick way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,11 @@ pub(super) enum Quick {
     Ipv4,
     /// `add_UTC_to_timestamp` into a time field: `YYYY-MM-DD HH:MM:SS`.
     UtcTime,
+    /// Text into any other field (conversion none or `validate_to_none`):
+    /// the field's rule, without the general path's bookkeeping.
+    Checked { field: Field, to_none: bool },
+    /// `validate_fqdn` into a domain-name field: checked once, not twice.
+    Fqdn { field: Field },
 }
 
 /// What a quick way did.
@@ -49,21 +54,27 @@ impl Quick {
             _ => None,
         };
         let rule = field.map(Field::rule);
-        match (conv, rule, to_none) {
+        match (conv, field, to_none) {
             (_, None, Some(to_none)) => Quick::ExtraText { to_none },
-            (_, Some(Rule::String), Some(to_none)) => Quick::Text { to_none },
-            (_, Some(Rule::MalwareName), Some(to_none)) => Quick::Lower { to_none },
-            (None, Some(Rule::CountryCode), _) => Quick::Country,
-            (Some(c @ (Conv::Int | Conv::InvalidateZero)), r, _)
-                if matches!(r, None | Some(Rule::Integer | Rule::Port | Rule::Asn)) =>
+            (_, Some(field), Some(to_none)) => match field.rule() {
+                Rule::String => Quick::Text { to_none },
+                Rule::MalwareName => Quick::Lower { to_none },
+                Rule::CountryCode if conv.is_none() => Quick::Country,
+                _ => Quick::Checked { field, to_none },
+            },
+            (Some(c @ (Conv::Int | Conv::InvalidateZero)), _, _)
+                if matches!(rule, None | Some(Rule::Integer | Rule::Port | Rule::Asn)) =>
             {
                 Quick::Int {
                     zero_is_none: *c == Conv::InvalidateZero,
-                    rule: r,
+                    rule,
                 }
             }
-            (Some(Conv::ValidateIp), Some(Rule::Ip), _) => Quick::Ipv4,
-            (Some(Conv::AddUtc), Some(Rule::DateTime), _) => Quick::UtcTime,
+            (Some(Conv::ValidateIp), _, _) if rule == Some(Rule::Ip) => Quick::Ipv4,
+            (Some(Conv::AddUtc), _, _) if rule == Some(Rule::DateTime) => Quick::UtcTime,
+            (Some(Conv::ValidateFqdn), Some(field), _) if rule == Some(Rule::Fqdn) => {
+                Quick::Fqdn { field }
+            }
             _ => Quick::No,
         }
     }
@@ -161,6 +172,27 @@ impl Quick {
                 out.push(b'"');
                 out.extend_from_slice(b);
                 out.push(b'"');
+                Some(Done::Wrote)
+            }
+            Quick::Checked { field, to_none } => {
+                if matches!(v, "" | "-" | "N/A") || (to_none && matches!(v, "0" | "unknown")) {
+                    return Some(Done::Absent);
+                }
+                let c = field.rule().clean(Input::Str(v)).ok()?;
+                out.extend_from_slice(key);
+                kizuki_event::json::write_clean(&c, out);
+                Some(Done::Wrote)
+            }
+            Quick::Fqdn { field } => {
+                if v.is_empty() {
+                    return Some(Done::Absent);
+                }
+                if matches!(v, "-" | "N/A") {
+                    return None;
+                }
+                let c = field.rule().clean(Input::Str(v)).ok()?;
+                out.extend_from_slice(key);
+                kizuki_event::json::write_clean(&c, out);
                 Some(Done::Wrote)
             }
             Quick::UtcTime => {
