@@ -72,7 +72,7 @@ enum To {
 #[derive(Debug)]
 struct Step {
     /// `, "key": `.
-    key: Box<[u8]>,
+    key: Text,
     what: What,
 }
 
@@ -190,27 +190,27 @@ impl FastPlan {
         }
         // Constants next to each other become one piece of text, key and
         // value together (in `key`, the value left empty).
-        let mut steps: Vec<Step> = Vec::with_capacity(slots.len());
+        let mut texts: Vec<(Vec<u8>, What)> = Vec::with_capacity(slots.len());
         for (slot, what) in slots {
             let key = layout.key_json(slot);
-            match (what, steps.last_mut()) {
-                (What::Const(json), Some(last)) if matches!(&last.what, What::Const(j) if j.is_empty()) =>
-                {
-                    let mut joined = std::mem::take(&mut last.key).into_vec();
-                    joined.extend_from_slice(key);
-                    joined.extend_from_slice(&json);
-                    last.key = joined.into_boxed_slice();
+            match (what, texts.last_mut()) {
+                (What::Const(json), Some((text, What::Const(j)))) if j.is_empty() => {
+                    text.extend_from_slice(key);
+                    text.extend_from_slice(&json);
                 }
-                (What::Const(json), _) => steps.push(Step {
-                    key: [key, &json[..]].concat().into_boxed_slice(),
-                    what: What::Const(Box::default()),
-                }),
-                (what, _) => steps.push(Step {
-                    key: key.into(),
-                    what,
-                }),
+                (What::Const(json), _) => {
+                    texts.push(([key, &json[..]].concat(), What::Const(Box::default())));
+                }
+                (what, _) => texts.push((key.to_vec(), what)),
             }
         }
+        let steps = texts
+            .into_iter()
+            .map(|(text, what)| Step {
+                key: Text::new(&text),
+                what,
+            })
+            .collect();
         Some(FastPlan {
             steps,
             checks,
@@ -242,10 +242,13 @@ impl FastPlan {
         out.push(b'{');
         let mut skip = 2;
         for step in &self.steps {
-            let key = &step.key[skip..];
+            let key = Key {
+                text: &step.key,
+                skip,
+            };
             match &step.what {
                 // Key and value, see `compile`.
-                What::Const(_) => out.extend_from_slice(key),
+                What::Const(_) => key.put(out),
                 What::Item(m) => {
                     if !m.write(ctx, key, out)? {
                         continue;
@@ -272,19 +275,19 @@ impl FastPlan {
                     if v.is_empty() {
                         continue;
                     }
-                    out.extend_from_slice(key);
+                    key.put(out);
                     quick::write_str(v, out);
                 }
                 What::Raw => {
-                    out.extend_from_slice(key);
+                    key.put(out);
                     write_raw(&ctx.view.plan.raw_prefix, ctx.raw, out);
                 }
                 What::OriginFile => {
-                    out.extend_from_slice(key);
+                    key.put(out);
                     out.extend_from_slice(ctx.origin_file);
                 }
                 What::OriginLine => {
-                    out.extend_from_slice(key);
+                    key.put(out);
                     out.extend_from_slice(itoa::Buffer::new().format(ctx.line).as_bytes());
                 }
             }
@@ -292,6 +295,53 @@ impl FastPlan {
         }
         out.extend_from_slice(b"}\n");
         Some(())
+    }
+}
+
+/// Text written for every row (keys, constants), padded so that a short
+/// one is copied with one fixed-size move instead of a call to `memcpy`.
+#[derive(Debug)]
+struct Text {
+    padded: Box<[u8]>,
+    len: usize,
+}
+
+/// A short text is at most this long.
+const SHORT: usize = 48;
+
+impl Text {
+    fn new(b: &[u8]) -> Text {
+        let mut padded = b.to_vec();
+        padded.resize(b.len() + SHORT + 2, b' ');
+        Text {
+            padded: padded.into_boxed_slice(),
+            len: b.len(),
+        }
+    }
+}
+
+/// A member's key as written: its text, less the leading `, ` for the
+/// object's first member.
+#[derive(Clone, Copy)]
+pub(super) struct Key<'a> {
+    text: &'a Text,
+    skip: usize,
+}
+
+impl Key<'_> {
+    /// Appends the key.
+    #[inline]
+    pub fn put(self, out: &mut Vec<u8>) {
+        let Text { padded, len } = self.text;
+        let n = len - self.skip;
+        if n <= SHORT {
+            // Copy a fixed length, then drop the padding.
+            let at = out.len();
+            out.extend_from_slice(&padded[self.skip..self.skip + SHORT]);
+            out.truncate(at + n);
+        } else {
+            out.extend_from_slice(&padded[self.skip..*len]);
+        }
     }
 }
 
@@ -347,7 +397,7 @@ impl Mapped {
     /// Writes the member (`Some(true)`), or nothing when the value means no
     /// member (`Some(false)`); `None` when the row is not plain.
     #[inline]
-    fn write(&self, ctx: &RowCtx<'_>, key: &[u8], out: &mut Vec<u8>) -> Option<bool> {
+    fn write(&self, ctx: &RowCtx<'_>, key: Key<'_>, out: &mut Vec<u8>) -> Option<bool> {
         if self.quick != Quick::No
             && let Some(done) = self.quick.write(ctx.view.fields.get(self.col)?, key, out)
         {
@@ -361,18 +411,18 @@ impl Mapped {
                 if is_empty_marker(&v) {
                     return Some(false);
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 write_field(f, &v, out).ok()?;
             }
             To::Extra => {
-                out.extend_from_slice(key);
+                key.put(out);
                 write_extra(&v, out);
             }
             To::Unknown => {
                 if is_empty_marker(&v) {
                     return Some(false);
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 write_extra(&v, out);
             }
             To::Drop => return Some(false),

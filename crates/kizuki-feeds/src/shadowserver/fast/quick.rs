@@ -5,6 +5,7 @@
 //! a row on its own.
 
 use super::super::convert::Conv;
+use super::Key;
 use kizuki_event::{Field, Input, Rule};
 
 /// A column kind with a quick way.
@@ -82,7 +83,7 @@ impl Quick {
     /// Writes `key` and the value of `v`, or says the member is absent;
     /// `None` when `v` is not in the plain form this kind handles.
     #[inline]
-    pub fn write(self, v: &str, key: &[u8], out: &mut Vec<u8>) -> Option<Done> {
+    pub fn write(self, v: &str, key: Key<'_>, out: &mut Vec<u8>) -> Option<Done> {
         let b = v.as_bytes();
         match self {
             Quick::No => None,
@@ -94,12 +95,12 @@ impl Quick {
                 if !plain_text(b) {
                     return None;
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 out.push(b'"');
+                let at = out.len();
+                out.extend_from_slice(b);
                 if matches!(self, Quick::Lower { .. }) {
-                    out.extend(b.iter().map(u8::to_ascii_lowercase));
-                } else {
-                    out.extend_from_slice(b);
+                    out[at..].make_ascii_lowercase();
                 }
                 out.push(b'"');
                 Some(Done::Wrote)
@@ -111,7 +112,7 @@ impl Quick {
                 if b.len() != 2 || !b.iter().all(u8::is_ascii_alphanumeric) {
                     return None;
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 out.extend_from_slice(&[
                     b'"',
                     b[0].to_ascii_uppercase(),
@@ -124,13 +125,10 @@ impl Quick {
                 if to_none && matches!(v, "" | "0" | "unknown") {
                     return Some(Done::Absent);
                 }
-                if !b
-                    .iter()
-                    .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
-                {
+                if !json_plain(b) {
                     return None;
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 out.push(b'"');
                 out.extend_from_slice(b);
                 out.push(b'"');
@@ -156,7 +154,7 @@ impl Quick {
                 if !fits {
                     return None;
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
                 Some(Done::Wrote)
             }
@@ -168,7 +166,7 @@ impl Quick {
                 if ip.is_unspecified() {
                     return None;
                 }
-                out.extend_from_slice(key);
+                key.put(out);
                 out.push(b'"');
                 out.extend_from_slice(b);
                 out.push(b'"');
@@ -179,7 +177,7 @@ impl Quick {
                     return Some(Done::Absent);
                 }
                 let c = field.rule().clean(Input::Str(v)).ok()?;
-                out.extend_from_slice(key);
+                key.put(out);
                 kizuki_event::json::write_clean(&c, out);
                 Some(Done::Wrote)
             }
@@ -191,13 +189,13 @@ impl Quick {
                     return None;
                 }
                 let c = field.rule().clean(Input::Str(v)).ok()?;
-                out.extend_from_slice(key);
+                key.put(out);
                 kizuki_event::json::write_clean(&c, out);
                 Some(Done::Wrote)
             }
             Quick::UtcTime => {
                 let t = utc_time(b)?;
-                out.extend_from_slice(key);
+                key.put(out);
                 out.push(b'"');
                 out.extend_from_slice(&t);
                 out.extend_from_slice(b"+00:00\"");
@@ -210,9 +208,7 @@ impl Quick {
 /// A JSON string: copied when nothing needs escaping.
 #[inline]
 pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
-    if v.bytes()
-        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
-    {
+    if json_plain(v.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(v.as_bytes());
         out.push(b'"');
@@ -221,16 +217,47 @@ pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// Whether every byte is printable ASCII other than a quote or a backslash:
+/// text JSON writes as it is. Eight bytes at a time (SWAR).
+#[inline]
+fn json_plain(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte of `w` that equals `c`, exactly.
+    let eq = |w: u64, c: u8| {
+        let x = w ^ (ONES * u64::from(c));
+        !(((x & !HIGH) + !HIGH) | x) & HIGH
+    };
+    let bad = |w: u64| {
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        (w & HIGH) | below_space | eq(w, 0x7f) | eq(w, b'"') | eq(w, b'\\')
+    };
+    let words = b.chunks_exact(8);
+    let rest = words.remainder();
+    let mut acc = 0;
+    for w in words {
+        acc |= <[u8; 8]>::try_from(w).map_or(HIGH, |a| bad(u64::from_le_bytes(a)));
+    }
+    acc == 0 && rest.iter().all(|&c| PLAIN[usize::from(c)])
+}
+
+/// The bytes [`json_plain`] accepts.
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        t[c] = c != b'"' as usize && c != b'\\' as usize;
+        c += 1;
+    }
+    t
+};
+
 /// Text the `String` rule keeps as it is and JSON writes as it is:
 /// printable ASCII without quotes or backslashes, not starting or ending
 /// with a space (which would be stripped).
 #[inline]
 fn plain_text(b: &[u8]) -> bool {
-    !b.is_empty()
-        && b[0] != b' '
-        && b[b.len() - 1] != b' '
-        && b.iter()
-            .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    !b.is_empty() && b[0] != b' ' && b[b.len() - 1] != b' ' && json_plain(b)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` with a valid date and time, as
@@ -266,6 +293,36 @@ fn utc_time(b: &[u8]) -> Option<[u8; 19]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_json_text_agrees_with_a_byte_loop() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 20) as usize;
+            let mut b: Vec<u8> = (0..len)
+                .map(|i| b"ab Z~\"\\\x1f\x7f\x80\xff 0"[((seed >> (i * 3)) % 13) as usize])
+                .collect();
+            if seed % 3 == 0 {
+                b.retain(|c| (0x20..0x7f).contains(c) && *c != b'"' && *c != b'\\');
+            }
+            assert_eq!(json_plain(&b), slow(&b), "{b:?}");
+        }
+        for c in 0..=255u8 {
+            assert_eq!(json_plain(&[c]), slow(&[c]), "{c:#x}");
+            assert_eq!(
+                json_plain(&[b'a', c, b'a', b'a', b'a', b'a', b'a', b'a', b'a']),
+                slow(&[c]),
+                "{c:#x}"
+            );
+        }
+    }
 
     #[test]
     fn times() {
