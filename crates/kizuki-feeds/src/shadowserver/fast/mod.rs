@@ -22,11 +22,12 @@ mod quick;
 use super::convert::{Conv, PyVal};
 use super::out::{write_extra, write_field, write_raw};
 use super::plan::{ConstOp, Dest, Fixed, Plan, PlanItem, RowView, is_empty_marker};
-use kizuki_event::Field;
+use compact_str::CompactString;
 use kizuki_event::json::Slot;
-use quick::{Done, Quick};
+use kizuki_event::{Field, Rule};
+use quick::{Done, HttpCols, Quick};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What one step writes.
 #[derive(Debug)]
@@ -56,6 +57,9 @@ struct Mapped {
     required: bool,
     to: To,
     quick: Quick,
+    /// For `convert_http_host_and_url` into a URL field: the columns it
+    /// reads.
+    http: Option<HttpCols>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +117,7 @@ impl FastPlan {
             .map(|i| (i, true))
             .chain(plan.optional.iter().map(|i| (i, false)));
         for (item, required) in items {
-            let Some(mapped) = mapped(item, required)? else {
+            let Some(mapped) = mapped(item, required, &plan.by_name)? else {
                 continue;
             };
             used[mapped.col] = true;
@@ -330,7 +334,7 @@ pub(super) struct Key<'a> {
 
 impl Key<'_> {
     /// Appends the key.
-    #[inline]
+    #[inline(always)]
     pub fn put(self, out: &mut Vec<u8>) {
         let Text { padded, len } = self.text;
         let n = len - self.skip;
@@ -357,7 +361,11 @@ pub(crate) struct RowCtx<'a> {
 
 /// An item as a step, `Ok(None)` when it has no column (an optional column
 /// the header lacks), `Err` (as `None`) when the plan needs the general path.
-fn mapped(item: &PlanItem, required: bool) -> Option<Option<Mapped>> {
+fn mapped(
+    item: &PlanItem,
+    required: bool,
+    by_name: &HashMap<CompactString, usize>,
+) -> Option<Option<Mapped>> {
     let Some(col) = item.col else {
         // A required column the header lacks refuses every row.
         return (!required).then_some(None);
@@ -384,12 +392,19 @@ fn mapped(item: &PlanItem, required: bool) -> Option<Option<Mapped>> {
         To::Extra => Quick::for_column(conv.as_ref(), None),
         To::Unknown | To::Drop => Quick::No,
     };
+    let http = match (&conv, to) {
+        (Some(Conv::HttpHostAndUrl), To::Field(f)) if f.rule() == Rule::Url => {
+            Some(HttpCols::new(|name| by_name.get(name).copied()))
+        }
+        _ => None,
+    };
     Some(Some(Mapped {
         col,
         conv,
         required,
         to,
         quick,
+        http,
     }))
 }
 
@@ -402,6 +417,11 @@ impl Mapped {
             && let Some(done) = self.quick.write(ctx.view.fields.get(self.col)?, key, out)
         {
             return Some(matches!(done, Done::Wrote));
+        }
+        if let Some(cols) = &self.http
+            && quick::http_url(cols, ctx.view.fields, key, out)
+        {
+            return Some(true);
         }
         let Some(v) = self.value(ctx)? else {
             return Some(false);

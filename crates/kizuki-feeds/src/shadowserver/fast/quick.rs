@@ -6,6 +6,7 @@
 
 use super::super::convert::Conv;
 use super::Key;
+use crate::csvio::Fields;
 use kizuki_event::{Field, Input, Rule};
 
 /// A column kind with a quick way.
@@ -217,6 +218,71 @@ pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// The columns `convert_http_host_and_url` reads, resolved.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HttpCols {
+    hosts: [Option<usize>; 4],
+    url: Option<usize>,
+    http_url: Option<usize>,
+    application: Option<usize>,
+}
+
+impl HttpCols {
+    pub fn new(col: impl Fn(&str) -> Option<usize>) -> HttpCols {
+        HttpCols {
+            hosts: ["cc_dns", "http_host", "hostname", "ip"].map(&col),
+            url: col("url"),
+            http_url: col("http_url"),
+            application: col("application"),
+        }
+    }
+}
+
+/// `convert_http_host_and_url` into a URL field, for a plain host name or
+/// address and a plain path: writes the member and answers `true`, else
+/// writes nothing and answers `false` (the general way then decides).
+pub(super) fn http_url(
+    cols: &HttpCols,
+    fields: Fields<'_>,
+    key: Key<'_>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let get = |c: Option<usize>| c.and_then(|i| fields.get(i));
+    // The same columns, in the same order, as the conversion.
+    let host = cols
+        .hosts
+        .iter()
+        .filter_map(|&c| get(c))
+        .find(|h| !h.is_empty())
+        .unwrap_or("");
+    let path = get(cols.url).or_else(|| get(cols.http_url)).unwrap_or("");
+    // A host the URL rule reads as the whole network location.
+    let plain_host = !host.is_empty()
+        && host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
+    if !plain_host || path.is_empty() || !json_plain(path.as_bytes()) {
+        return false;
+    }
+    let path = &path[path.find('/').unwrap_or(path.len())..];
+    // Python's `\s` in printable ASCII is the space alone.
+    let path = &path[..path.find(' ').unwrap_or(path.len())];
+    if host.contains("hxxp") || path.contains("hxxp") {
+        return false;
+    }
+    let scheme: &[u8] = if get(cols.application) == Some("https") {
+        b"\"https://"
+    } else {
+        b"\"http://"
+    };
+    key.put(out);
+    out.extend_from_slice(scheme);
+    out.extend_from_slice(host.as_bytes());
+    out.extend_from_slice(path.as_bytes());
+    out.push(b'"');
+    true
+}
+
 /// Whether every byte is printable ASCII other than a quote or a backslash:
 /// text JSON writes as it is. Eight bytes at a time (SWAR).
 #[inline]
@@ -309,7 +375,7 @@ mod tests {
             let mut b: Vec<u8> = (0..len)
                 .map(|i| b"ab Z~\"\\\x1f\x7f\x80\xff 0"[((seed >> (i * 3)) % 13) as usize])
                 .collect();
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 b.retain(|c| (0x20..0x7f).contains(c) && *c != b'"' && *c != b'\\');
             }
             assert_eq!(json_plain(&b), slow(&b), "{b:?}");
