@@ -156,7 +156,12 @@ impl Quick {
                     return None;
                 }
                 key.put(out);
-                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                if b[0] != b'0' || b.len() == 1 {
+                    // Already the number's text.
+                    out.extend_from_slice(b);
+                } else {
+                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                }
                 Some(Done::Wrote)
             }
             Quick::Ipv4 => {
