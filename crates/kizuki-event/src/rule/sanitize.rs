@@ -223,13 +223,7 @@ pub fn url_has_netloc(url: &str) -> bool {
 /// Python's IDNA codec on an already stripped and dot-trimmed name.
 pub(super) fn idna_encode(name: &str) -> Option<String> {
     if name.is_ascii() {
-        // ASCII labels are only length-checked.
-        for label in name.split('.') {
-            if label.is_empty() || label.len() > 63 {
-                return None;
-            }
-        }
-        return Some(name.to_owned());
+        return ascii_labels_ok(name).then(|| name.to_owned());
     }
     let encoded = idna::domain_to_ascii(name).ok()?;
     for label in encoded.split('.') {
@@ -238,6 +232,12 @@ pub(super) fn idna_encode(name: &str) -> Option<String> {
         }
     }
     Some(encoded)
+}
+
+/// ASCII labels are only length-checked: none empty, none over 63 bytes.
+fn ascii_labels_ok(name: &str) -> bool {
+    name.split('.')
+        .all(|label| !label.is_empty() && label.len() <= 63)
 }
 
 pub(super) fn sanitize_fqdn(input: Input<'_>) -> Result<Cow<'_, str>, Invalid> {
@@ -254,14 +254,17 @@ pub(super) fn sanitize_fqdn(input: Input<'_>) -> Result<Cow<'_, str>, Invalid> {
         .bytes()
         .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
     {
-        if idna_encode(&name).is_none() {
+        if !ascii_labels_ok(&name) {
             return Err(BAD);
         }
         name
     } else {
         Cow::Owned(idna_encode(&name).ok_or(BAD)?.to_lowercase())
     };
-    if value.contains([':', '/', '?', '#']) || is_valid_ip_text(&value) {
+    // Without a colon, only a dotted quad of digits can be an address.
+    if value.contains([':', '/', '?', '#'])
+        || (value.bytes().all(|b| b.is_ascii_digit() || b == b'.') && is_valid_ip_text(&value))
+    {
         return Err(BAD);
     }
     Ok(value)

@@ -90,7 +90,7 @@ impl Quick {
             Quick::No => None,
             Quick::Text { to_none } | Quick::Lower { to_none } => {
                 // Empty markers and (for validate_to_none) its nothings.
-                if matches!(v, "" | "-" | "N/A") || (to_none && matches!(v, "0" | "unknown")) {
+                if is_marker(b) || (to_none && is_nothing(b)) {
                     return Some(Done::Absent);
                 }
                 if !plain_text(b) {
@@ -107,7 +107,7 @@ impl Quick {
                 Some(Done::Wrote)
             }
             Quick::Country => {
-                if matches!(v, "" | "-" | "N/A") {
+                if is_marker(b) {
                     return Some(Done::Absent);
                 }
                 if b.len() != 2 || !b.iter().all(u8::is_ascii_alphanumeric) {
@@ -123,7 +123,7 @@ impl Quick {
                 Some(Done::Wrote)
             }
             Quick::ExtraText { to_none } => {
-                if to_none && matches!(v, "" | "0" | "unknown") {
+                if to_none && (b.is_empty() || is_nothing(b)) {
                     return Some(Done::Absent);
                 }
                 if !json_plain(b) {
@@ -179,7 +179,7 @@ impl Quick {
                 Some(Done::Wrote)
             }
             Quick::Checked { field, to_none } => {
-                if matches!(v, "" | "-" | "N/A") || (to_none && matches!(v, "0" | "unknown")) {
+                if is_marker(b) || (to_none && is_nothing(b)) {
                     return Some(Done::Absent);
                 }
                 let c = field.rule().clean(Input::Str(v)).ok()?;
@@ -191,7 +191,7 @@ impl Quick {
                 if v.is_empty() {
                     return Some(Done::Absent);
                 }
-                if matches!(v, "-" | "N/A") {
+                if is_marker(b) {
                     return None;
                 }
                 let c = field.rule().clean(Input::Str(v)).ok()?;
@@ -209,6 +209,22 @@ impl Quick {
             }
         }
     }
+}
+
+/// IntelMQ's empty markers: `""`, `"-"`, `"N/A"` (compared without a call
+/// to `memcmp`).
+#[inline]
+fn is_marker(b: &[u8]) -> bool {
+    match *b {
+        [] | [b'-'] | [b'N', b'/', b'A'] => true,
+        _ => false,
+    }
+}
+
+/// What `validate_to_none` also turns into nothing: `"0"`, `"unknown"`.
+#[inline]
+fn is_nothing(b: &[u8]) -> bool {
+    matches!(*b, [b'0'] | [b'u', b'n', b'k', b'n', b'o', b'w', b'n'])
 }
 
 /// A JSON string: copied when nothing needs escaping.
