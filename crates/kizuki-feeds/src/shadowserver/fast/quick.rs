@@ -215,10 +215,7 @@ impl Quick {
 /// to `memcmp`).
 #[inline]
 fn is_marker(b: &[u8]) -> bool {
-    match *b {
-        [] | [b'-'] | [b'N', b'/', b'A'] => true,
-        _ => false,
-    }
+    matches!(*b, [] | [b'-'] | [b'N', b'/', b'A'])
 }
 
 /// What `validate_to_none` also turns into nothing: `"0"`, `"unknown"`.
