@@ -202,10 +202,17 @@ impl Rule {
                 Ok(Clean::Str(v))
             }
             Rule::Severity => {
+                // The usual values, as they are, without scanning the list.
+                if let Input::Str(s @ ("high" | "medium" | "low" | "info")) = input {
+                    return Ok(Clean::Str(Cow::Borrowed(s)));
+                }
                 let v = lower_text(input)?;
                 enum_value(&SEVERITIES, &v, "not a severity")
             }
             Rule::Transport => {
+                if let Input::Str(s @ ("tcp" | "udp" | "icmp")) = input {
+                    return Ok(Clean::Str(Cow::Borrowed(s)));
+                }
                 let v = lower_text(input)?;
                 if v.len() > 11 || !TRANSPORTS.contains(&&*v) {
                     return Err(invalid("not an IP protocol name"));
