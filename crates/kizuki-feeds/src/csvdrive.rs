@@ -27,6 +27,8 @@ pub struct RowRef<'a> {
     pub fields: csvio::Fields<'a>,
     /// The whole record as read, without its line terminator.
     pub raw: &'a [u8],
+    /// Whether `raw` is known to hold no line break.
+    pub single_line: bool,
     /// The 1-based line in the original input the record starts on.
     pub line: u64,
     /// The input's name.
@@ -185,6 +187,7 @@ fn read_piece<H: RowHandler>(
                 &RowRef {
                     fields,
                     raw: r.raw,
+                    single_line: r.plain,
                     line,
                     file: body.name,
                 },

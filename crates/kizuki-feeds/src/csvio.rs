@@ -150,6 +150,8 @@ pub fn count_byte(data: &[u8], b: u8) -> usize {
 pub struct Fields<'a> {
     text: &'a str,
     ranges: &'a [(u32, u32)],
+    /// Whether `text` is all ASCII (every index is a character boundary).
+    ascii: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -162,14 +164,25 @@ impl<'a> Fields<'a> {
     /// Fields from text and their byte ranges in it.
     #[cfg(test)]
     pub(crate) fn from_parts(text: &'a str, ranges: &'a [(u32, u32)]) -> Fields<'a> {
-        Fields { text, ranges }
+        Fields {
+            text,
+            ranges,
+            ascii: text.is_ascii(),
+        }
     }
 
     /// Field `i`, or `None` past the last field.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         let (a, b) = *self.ranges.get(i)?;
-        self.text.get(a as usize..b as usize)
+        let (a, b) = (a as usize, b as usize);
+        if self.ascii && a <= b && b <= self.text.len() {
+            // SAFETY: the range is in bounds (checked just above), and in
+            // ASCII text every index is a character boundary.
+            #[allow(unsafe_code)]
+            return Some(unsafe { self.text.get_unchecked(a..b) });
+        }
+        self.text.get(a..b)
     }
 }
 
@@ -196,6 +209,9 @@ pub struct RawRecord<'a> {
     pub odd_quotes: bool,
     /// Where the record ends in `data`, terminator included.
     pub end: usize,
+    /// Whether the record was split here as a plain line: one line, every
+    /// field plain (see [`split_plain`]).
+    pub plain: bool,
 }
 
 /// What to do after a record.
@@ -388,7 +404,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
             line_at += 1;
             continue;
         }
-        let (raw, end, fields, width, odd_quotes, lines) =
+        let (raw, end, fields, width, odd_quotes, lines, plain) =
             if let Some(ascii) = split_plain(line, delimiter, &mut ranges) {
                 let text = if ascii {
                     // SAFETY: every byte of `line` is below 0x80 (checked
@@ -402,6 +418,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
                     Ok(text) => Ok(Fields {
                         text,
                         ranges: &ranges,
+                        ascii,
                     }),
                     Err(e) => Err(NotUtf8 {
                         field: field_at(&ranges, e.valid_up_to()),
@@ -414,6 +431,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
                     ranges.len(),
                     false,
                     u64::from(nl < data.len()),
+                    true,
                 )
             } else {
                 // One record through the csv crate, from this line on.
@@ -440,6 +458,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
                         Ok(Fields {
                             text,
                             ranges: &ranges,
+                            ascii: false,
                         })
                     }
                     Err(e) => {
@@ -457,6 +476,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
                     rec.len(),
                     odd,
                     count_byte(&data[pos..end], b'\n') as u64,
+                    false,
                 )
             };
         let line = line_at;
@@ -467,6 +487,7 @@ pub fn for_each_record(data: &[u8], delimiter: u8, mut each: impl FnMut(RawRecor
             line,
             odd_quotes,
             end,
+            plain,
         }) {
             Next::Continue => {
                 line_at += lines;

@@ -285,7 +285,7 @@ impl<'a> RowHandler for Handler<'a> {
                             plan: self.plan,
                             fields: row.fields,
                         },
-                        raw: self.raw_line(row.raw),
+                        raw: self.raw_line(row.raw, row.single_line),
                         line: row.line,
                         origin_file: &self.origin_file,
                     };
@@ -436,7 +436,7 @@ impl Handler<'_> {
                 ConstOp::Fail(reason) => return Err(Refused(reason.clone())),
             }
         }
-        out.raw(&plan.raw_prefix, self.raw_line(row.raw));
+        out.raw(&plan.raw_prefix, self.raw_line(row.raw, row.single_line));
         for (i, key) in plan.names.iter().enumerate() {
             if remaining[i] == 0 {
                 continue;
@@ -453,8 +453,8 @@ impl Handler<'_> {
     /// What IntelMQ's `recover_line_csv_dict` puts after the header: the last
     /// physical line of the record, stripped at the end (or, with
     /// `full_raw`, the whole record).
-    fn raw_line<'r>(&self, record: &'r [u8]) -> &'r [u8] {
-        let line = if self.full_raw {
+    fn raw_line<'r>(&self, record: &'r [u8], single_line: bool) -> &'r [u8] {
+        let line = if self.full_raw || single_line {
             record
         } else {
             match memchr::memrchr2(b'\n', b'\r', record) {
