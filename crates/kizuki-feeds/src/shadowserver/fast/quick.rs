@@ -194,9 +194,17 @@ impl Quick {
                 if is_marker(b) {
                     return None;
                 }
-                let c = field.rule().clean(Input::Str(v)).ok()?;
-                key.put(out);
-                kizuki_event::json::write_clean(&c, out);
+                if plain_domain(b) {
+                    // What the rule keeps as it is.
+                    key.put(out);
+                    out.push(b'"');
+                    out.extend_from_slice(b);
+                    out.push(b'"');
+                } else {
+                    let c = field.rule().clean(Input::Str(v)).ok()?;
+                    key.put(out);
+                    kizuki_event::json::write_clean(&c, out);
+                }
                 Some(Done::Wrote)
             }
             Quick::UtcTime => {
@@ -282,21 +290,21 @@ pub(super) fn http_url(
     if !plain_host || path.is_empty() || !json_plain(path.as_bytes()) {
         return false;
     }
-    let path = &path[path.find('/').unwrap_or(path.len())..];
+    let path = path.as_bytes();
+    let path = &path[memchr::memchr(b'/', path).unwrap_or(path.len())..];
     // Python's `\s` in printable ASCII is the space alone.
-    let path = &path[..path.find(' ').unwrap_or(path.len())];
-    if host.contains("hxxp") || path.contains("hxxp") {
+    let path = &path[..memchr::memchr(b' ', path).unwrap_or(path.len())];
+    let hxxp = |t: &[u8]| memchr::memmem::find(t, b"hxxp").is_some();
+    if hxxp(host.as_bytes()) || hxxp(path) {
         return false;
     }
-    let scheme: &[u8] = if get(cols.application) == Some("https") {
-        b"\"https://"
-    } else {
-        b"\"http://"
-    };
+    let https = get(cols.application)
+        .is_some_and(|a| matches!(*a.as_bytes(), [b'h', b't', b't', b'p', b's']));
+    let scheme: &[u8] = if https { b"\"https://" } else { b"\"http://" };
     key.put(out);
     out.extend_from_slice(scheme);
     out.extend_from_slice(host.as_bytes());
-    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(path);
     out.push(b'"');
     true
 }
@@ -335,6 +343,34 @@ const PLAIN: [bool; 256] = {
     }
     t
 };
+
+/// A domain name the `Fqdn` rule keeps as it is: lower-case letters,
+/// digits, hyphens and dots, labels of 1 to 63 bytes, not all digits and
+/// dots (which could read as an address).
+#[inline]
+fn plain_domain(b: &[u8]) -> bool {
+    let mut label = 0usize;
+    let mut letter = false;
+    for &c in b {
+        match c {
+            b'.' => {
+                if label == 0 {
+                    return false;
+                }
+                label = 0;
+                continue;
+            }
+            b'a'..=b'z' | b'-' => letter = true,
+            b'0'..=b'9' => {}
+            _ => return false,
+        }
+        label += 1;
+        if label > 63 {
+            return false;
+        }
+    }
+    label > 0 && letter
+}
 
 /// Text the `String` rule keeps as it is and JSON writes as it is:
 /// printable ASCII without quotes or backslashes, not starting or ending
@@ -406,6 +442,37 @@ mod tests {
                 "{c:#x}"
             );
         }
+    }
+
+    #[test]
+    fn plain_domains_are_what_the_rule_keeps() {
+        for name in [
+            "example.com",
+            "a-b.c0",
+            "gate.example.net",
+            "x",
+            "1.example",
+            "10.0.0.1",
+            "a..b",
+            ".a",
+            "a.",
+            "Example.com",
+            "a_b.com",
+            "a b",
+            "-",
+            "1234",
+            "xn--bcher-kva.example",
+        ] {
+            let rule = Field::DestinationFqdn.rule().clean(Input::Str(name));
+            let kept = matches!(&rule, Ok(kizuki_event::Clean::Str(s)) if s == name);
+            if plain_domain(name.as_bytes()) {
+                assert!(kept, "{name}: {rule:?}");
+            }
+        }
+        assert!(plain_domain(b"gate.example.net"));
+        assert!(!plain_domain(b"10.0.0.1"));
+        assert!(!plain_domain(&[b'a'; 64]));
+        assert!(plain_domain(&[b'a'; 63]));
     }
 
     #[test]
