@@ -10,8 +10,9 @@
 //! only such rows. Anything else (an invalid value, an empty marker such as
 //! `-`, a conversion error, a short row) makes it give up on the row, leaving
 //! the output as it was, and the general path reads the row instead, so the
-//! output is the same either way (the differential tests in this module
-//! check that on rows full of bad values).
+//! output is the same either way (`tests/shadowserver_fast.rs` checks that
+//! on rows full of bad values, and the tests here that plain rows do take
+//! this way).
 //!
 //! A plan compiles only when its shape is simple: no repeated header names,
 //! every key written by one source, no constant that fails or deletes a
