@@ -672,6 +672,11 @@ pub struct BenchIngestArgs {
     #[arg(long)]
     pub threads: Option<usize>,
 
+    /// Reads every row the general way, without the writer compiled for
+    /// plain rows (what a feed full of invalid values costs).
+    #[arg(long)]
+    pub general_path: bool,
+
     /// A Python with IntelMQ 3.5.0 installed (see bench/README.md): runs
     /// IntelMQ's parser on the same rows for the baseline.
     #[arg(long, value_name = "PYTHON")]

@@ -64,8 +64,8 @@ fn csv_alone(data: &[u8]) -> Result<u64> {
 }
 
 /// kizuki: parse, validate and serialize to `/dev/null`.
-fn kizuki(src: &kizuki_feeds::Source, threads: usize) -> Result<(u64, u64)> {
-    let reader = ShadowserverReader::default();
+fn kizuki(src: &kizuki_feeds::Source, threads: usize, general: bool) -> Result<(u64, u64)> {
+    let reader = ShadowserverReader::default().fast_path(!general);
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00")?;
     let ctx = ReadContext::new()
         .threads(threads)
@@ -124,9 +124,14 @@ pub fn ingest(args: BenchIngestArgs) -> Result<()> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!(
-        "kizuki bench ingest: {} rows per report, best of {}, output to /dev/null",
+        "kizuki bench ingest: {} rows per report, best of {}, output to /dev/null{}",
         thousands(args.rows),
-        args.repeat
+        args.repeat,
+        if args.general_path {
+            ", every row the general way (--general-path)"
+        } else {
+            ""
+        }
     );
     println!(
         "{:<22} {:>18} {:>30} {:>30} {:>16}",
@@ -149,8 +154,8 @@ pub fn ingest(args: BenchIngestArgs) -> Result<()> {
         let path = input_file(&dir, kind, args.rows)?;
         let src = input::load(&path)?.remove(0);
         let (csv_s, n) = best_of(args.repeat, || csv_alone(&src.data))?;
-        let (one_s, (acc1, bytes)) = best_of(args.repeat, || kizuki(&src, 1))?;
-        let (par_s, (accn, _)) = best_of(args.repeat, || kizuki(&src, threads))?;
+        let (one_s, (acc1, bytes)) = best_of(args.repeat, || kizuki(&src, 1, args.general_path))?;
+        let (par_s, (accn, _)) = best_of(args.repeat, || kizuki(&src, threads, args.general_path))?;
         if acc1 != n || accn != n {
             bail!(
                 "{t}: {n} rows but {acc1}/{accn} events; the generated file should have no bad rows"
