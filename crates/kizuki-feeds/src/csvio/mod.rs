@@ -378,6 +378,17 @@ fn read_records(
     }
 }
 
+/// A small deterministic generator for the tests here (xorshift).
+#[cfg(test)]
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,13 +478,7 @@ mod tests {
             b"\xc3\xa9",
             b" ",
         ];
-        let mut seed = 0x1234_5678_9abc_def1u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x1234_5678_9abc_def1u64);
         // Ends are left out: after a CRLF the csv crate stops between the
         // two bytes, the plain reader after both; either way the next
         // record starts on the next line.

@@ -212,7 +212,7 @@ fn field_range(line: &[u8], start: usize, end: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::csvio::reader;
+    use crate::csvio::{reader, xorshift};
 
     /// Plain lines split here must split as the csv crate splits them.
     #[test]
@@ -233,13 +233,7 @@ mod tests {
             b"z",
             b",",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         let mut ranges = Vec::new();
         let (mut agreed, mut long_agreed) = (0, 0);
         for round in 0..60_000 {

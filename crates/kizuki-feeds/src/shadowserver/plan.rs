@@ -272,6 +272,7 @@ fn const_op(key: &str, v: &serde_json::Value, extra_key: &dyn Fn(&str) -> ExtraK
 }
 
 /// The row as the conversions that read other columns see it.
+#[derive(Clone, Copy)]
 pub(crate) struct RowView<'a> {
     pub plan: &'a Plan,
     pub fields: crate::csvio::Fields<'a>,

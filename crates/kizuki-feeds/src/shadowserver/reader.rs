@@ -281,10 +281,7 @@ impl<'a> RowHandler for Handler<'a> {
             Scratch::Json(out, remaining) => {
                 if let Some(fast) = &self.fast {
                     let rc = RowCtx {
-                        view: RowView {
-                            plan: self.plan,
-                            fields: row.fields,
-                        },
+                        view,
                         raw: self.raw_line(row.raw, row.single_line),
                         line: row.line,
                         origin_file: &self.origin_file,

@@ -33,9 +33,11 @@ use std::collections::{BTreeMap, HashMap};
 /// What one step writes.
 #[derive(Debug)]
 enum What {
-    /// A value fixed for the input, as JSON text (once compiled, empty: the
-    /// step's `key` then holds the whole text of one or more members).
+    /// A value fixed for the input, as JSON text (while compiling only).
     Const(Box<[u8]>),
+    /// Fixed members, key and value: the step's `key` holds their whole
+    /// text (adjacent constants, joined when compiling).
+    Members,
     /// A mapped column.
     Item(Mapped),
     /// Mapped columns for one field, in mapping order.
@@ -194,17 +196,17 @@ impl FastPlan {
             }
         }
         // Constants next to each other become one piece of text, key and
-        // value together (in `key`, the value left empty).
+        // value together, in the step's `key`.
         let mut texts: Vec<(Vec<u8>, What)> = Vec::with_capacity(slots.len());
         for (slot, what) in slots {
             let key = layout.key_json(slot);
             match (what, texts.last_mut()) {
-                (What::Const(json), Some((text, What::Const(j)))) if j.is_empty() => {
+                (What::Const(json), Some((text, What::Members))) => {
                     text.extend_from_slice(key);
                     text.extend_from_slice(&json);
                 }
                 (What::Const(json), _) => {
-                    texts.push(([key, &json[..]].concat(), What::Const(Box::default())));
+                    texts.push(([key, &json[..]].concat(), What::Members));
                 }
                 (what, _) => texts.push((key.to_vec(), what)),
             }
@@ -253,7 +255,9 @@ impl FastPlan {
             };
             match &step.what {
                 // Key and value, see `compile`.
-                What::Const(_) => key.put(out),
+                What::Members => key.put(out),
+                // Joined into `Members` by `compile`.
+                What::Const(_) => {}
                 What::Item(m) => {
                     if !m.write(ctx, key, out)? {
                         continue;

@@ -129,10 +129,7 @@ impl Quick {
                 if !json_plain(b) {
                     return None;
                 }
-                key.put(out);
-                out.push(b'"');
-                out.extend_from_slice(b);
-                out.push(b'"');
+                put_member(key, b, out);
                 Some(Done::Wrote)
             }
             Quick::Int { zero_is_none, rule } => {
@@ -172,10 +169,7 @@ impl Quick {
                 if ip.is_unspecified() {
                     return None;
                 }
-                key.put(out);
-                out.push(b'"');
-                out.extend_from_slice(b);
-                out.push(b'"');
+                put_member(key, b, out);
                 Some(Done::Wrote)
             }
             Quick::Checked { field, to_none } => {
@@ -196,10 +190,7 @@ impl Quick {
                 }
                 if plain_domain(b) {
                     // What the rule keeps as it is.
-                    key.put(out);
-                    out.push(b'"');
-                    out.extend_from_slice(b);
-                    out.push(b'"');
+                    put_member(key, b, out);
                 } else {
                     let c = field.rule().clean(Input::Str(v)).ok()?;
                     key.put(out);
@@ -232,13 +223,26 @@ fn is_nothing(b: &[u8]) -> bool {
     matches!(*b, [b'0'] | [b'u', b'n', b'k', b'n', b'o', b'w', b'n'])
 }
 
+/// The key, then `b` as a JSON string (`b` needs no escaping).
+#[inline]
+fn put_member(key: Key<'_>, b: &[u8], out: &mut Vec<u8>) {
+    key.put(out);
+    put_quoted(b, out);
+}
+
+/// `b` as a JSON string (`b` needs no escaping).
+#[inline]
+fn put_quoted(b: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    out.extend_from_slice(b);
+    out.push(b'"');
+}
+
 /// A JSON string: copied when nothing needs escaping.
 #[inline]
 pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
     if json_plain(v.as_bytes()) {
-        out.push(b'"');
-        out.extend_from_slice(v.as_bytes());
-        out.push(b'"');
+        put_quoted(v.as_bytes(), out);
     } else {
         kizuki_event::json::write_str(out, v);
     }
