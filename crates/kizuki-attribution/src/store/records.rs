@@ -16,6 +16,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod merge;
+mod rows;
+
+pub(crate) use rows::Rows;
 
 /// One record as stored.
 #[repr(C)]
@@ -142,7 +145,7 @@ impl RowSink {
             vec![name]
         };
         let mut d = DayRecords {
-            rows: Vec::new(),
+            rows: Rows::default(),
             files: Vec::new(),
             holders: self.holders,
         };
@@ -154,7 +157,7 @@ impl RowSink {
 /// The records of one day of one log kind.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DayRecords {
-    pub(crate) rows: Vec<DiskRecord>,
+    pub(crate) rows: Rows,
     /// File names; a row's `file` indexes this. Kept sorted.
     pub(crate) files: Vec<Arc<str>>,
     /// Holders by hash.
@@ -201,7 +204,7 @@ impl DayRecords {
         }
         order_lines(&mut rows);
         let mut d = DayRecords {
-            rows: Vec::new(),
+            rows: Rows::default(),
             files: Vec::new(),
             holders,
         };
@@ -213,14 +216,13 @@ impl DayRecords {
     /// becomes the sorted union and every row is remapped to it.
     fn absorb(
         &mut self,
-        mut rows: Vec<DiskRecord>,
+        rows: Vec<DiskRecord>,
         names: Vec<Arc<str>>,
     ) -> Result<(), AttributionError> {
+        let mut rows = Rows::from(rows);
         self.unify_files(&mut rows, names)?;
-        if self.rows.is_empty() && self.rows.capacity() < rows.len() {
-            self.rows = rows;
-        } else {
-            self.rows.append(&mut rows);
+        for p in rows.take_parts() {
+            self.rows.push(p);
         }
         Ok(())
     }
@@ -230,7 +232,7 @@ impl DayRecords {
     /// to `names`) to it.
     fn unify_files(
         &mut self,
-        rows: &mut [DiskRecord],
+        rows: &mut Rows,
         names: Vec<Arc<str>>,
     ) -> Result<(), AttributionError> {
         let mut all: Vec<Arc<str>> = self.files.clone();
@@ -247,7 +249,7 @@ impl DayRecords {
         let old: Vec<u16> = self.files.iter().map(rank).collect();
         let new: Vec<u16> = names.iter().map(rank).collect();
         if old.iter().enumerate().any(|(i, r)| usize::from(*r) != i) {
-            for r in &mut self.rows {
+            for r in self.rows.iter_mut() {
                 r.file = old[usize::from(r.file)];
             }
         }
@@ -270,39 +272,29 @@ impl DayRecords {
         others: Vec<DayRecords>,
         threads: usize,
     ) -> Result<(), AttributionError> {
-        let mut parts = Vec::with_capacity(others.len());
         for mut other in others {
             for (h, v) in other.holders {
                 self.holders.entry(h).or_insert(v);
             }
             self.unify_files(&mut other.rows, other.files)?;
-            parts.push(other.rows);
+            for p in other.rows.take_parts() {
+                self.rows.push(p);
+            }
         }
-        merge::concat(&mut self.rows, parts, threads, merge::PARALLEL_MIN);
         self.settle(threads);
         Ok(())
     }
 
     /// Sorts the rows and drops duplicates.
-    fn order(&mut self) {
-        // Rows usually come in order already (a file, files of successive
-        // hours); a stable sort finds the runs when they do not.
-        let key = |r: &DiskRecord| (r.time, r.file, r.line, r.session, r.addr);
-        if !self.rows.is_sorted_by(|a, b| key(a) <= key(b)) {
-            self.rows.sort_by_key(key);
-        }
-    }
-
     fn settle(&mut self, threads: usize) {
-        self.order();
+        self.rows.order(threads);
         // The same record twice (a file imported again, the same line in
         // two files) shares its second: keep the first, whose reference
         // sorts first.
         // Only the files the rows name stay in the table, so that the
         // table does not depend on how files were grouped into imports.
         let mut used = vec![false; self.files.len()];
-        let kept = merge::dedupe_parallel(&mut self.rows, &mut used, threads, merge::PARALLEL_MIN);
-        self.rows.truncate(kept);
+        self.rows.dedupe(&mut used, threads);
         if used.iter().any(|u| !u) {
             let mut map = vec![0u16; self.files.len()];
             let mut kept = Vec::new();
@@ -312,7 +304,7 @@ impl DayRecords {
                     kept.push(Arc::clone(f));
                 }
             }
-            for r in &mut self.rows {
+            for r in self.rows.iter_mut() {
                 r.file = map[usize::from(r.file)];
             }
             self.files = kept;
@@ -327,7 +319,7 @@ impl DayRecords {
     /// Splits records of several days into days, by their UTC day.
     pub(crate) fn into_days(mut self) -> Vec<(i64, DayRecords)> {
         // Duplicates go when the day is merged.
-        self.order();
+        self.rows.order(1);
         // Usually all of one day: no copy.
         if let (Some(a), Some(b)) = (self.rows.first(), self.rows.last()) {
             let day = crate::session::day_of(a.time).0;
@@ -335,27 +327,22 @@ impl DayRecords {
                 return vec![(day, self)];
             }
         }
-        let mut out = Vec::new();
-        let mut rest: &[DiskRecord] = &self.rows;
-        while let Some(first) = rest.first() {
-            let day = crate::session::day_of(first.time).0;
-            let n = rest.partition_point(|r| r.time < day + crate::session::DAY);
-            let (part, tail) = rest.split_at(n);
-            let holders: HashMap<u64, Holder> = part
-                .iter()
-                .filter_map(|r| self.holders.get(&r.holder).map(|h| (r.holder, h.clone())))
-                .collect();
-            out.push((
-                day,
-                DayRecords {
-                    rows: part.to_vec(),
+        let rows = std::mem::take(&mut self.rows);
+        rows.into_days()
+            .into_iter()
+            .map(|(day, rows)| {
+                let holders: HashMap<u64, Holder> = rows
+                    .iter()
+                    .filter_map(|r| self.holders.get(&r.holder).map(|h| (r.holder, h.clone())))
+                    .collect();
+                let d = DayRecords {
+                    rows,
                     files: self.files.clone(),
                     holders,
-                },
-            ));
-            rest = tail;
-        }
-        out
+                };
+                (day, d)
+            })
+            .collect()
     }
 
     /// The records as the state machines read them.
@@ -434,7 +421,7 @@ impl DayRecords {
         }
         let files: Vec<String> = read_json(&dir.join("files.json"))?;
         let day = DayRecords {
-            rows: Vec::new(),
+            rows: Rows::default(),
             files: files.into_iter().map(Arc::from).collect(),
             holders: read_holders(&dir.join("holders.bin"))?,
         };
@@ -459,7 +446,7 @@ impl DayRecords {
             return Err(AttributionError::index(&rows_path, "truncated"));
         }
         // Read straight into the rows: no second copy of a large day.
-        let mut rows = vec![DiskRecord::zeroed(); (len / size) as usize];
+        let mut rows = bytemuck::zeroed_vec::<DiskRecord>((len / size) as usize);
         file.read_exact(bytemuck::cast_slice_mut(&mut rows))
             .map_err(|e| AttributionError::io(&rows_path, e))?;
         let mut extra = [0u8; 1];
@@ -474,7 +461,7 @@ impl DayRecords {
         let files: Vec<String> = read_json(&files_path)?;
         let holders = read_holders(&dir.join("holders.bin"))?;
         Ok(DayRecords {
-            rows,
+            rows: Rows::from(rows),
             files: files.into_iter().map(Arc::from).collect(),
             holders,
         })
@@ -483,7 +470,13 @@ impl DayRecords {
     /// Writes the day to `dir` (each file replaced atomically).
     pub(crate) fn save(&self, dir: &Path) -> Result<(), AttributionError> {
         std::fs::create_dir_all(dir).map_err(|e| AttributionError::io(dir, e))?;
-        write_atomic(&dir.join("records.bin"), bytemuck::cast_slice(&self.rows))?;
+        let parts: Vec<&[u8]> = self
+            .rows
+            .parts()
+            .iter()
+            .map(|p| bytemuck::cast_slice(p))
+            .collect();
+        write_atomic_parts(&dir.join("records.bin"), &parts)?;
         let names: Vec<&str> = self.files.iter().map(|f| &**f).collect();
         write_atomic(
             &dir.join("files.json"),
@@ -523,10 +516,17 @@ fn order_lines(rows: &mut [DiskRecord]) {
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames
 /// it over `path`, so a crash leaves the old file or the new one.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AttributionError> {
+    write_atomic_parts(path, &[bytes])
+}
+
+/// As [`write_atomic`], the file being `parts` one after another.
+pub(crate) fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<(), AttributionError> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp).map_err(|e| AttributionError::io(&tmp, e))?;
-    f.write_all(bytes)
+    parts
+        .iter()
+        .try_for_each(|p| f.write_all(p))
         .and_then(|_| f.sync_data())
         .map_err(|e| AttributionError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| AttributionError::io(path, e))
@@ -634,7 +634,8 @@ mod tests {
             .collect();
         let d = DayRecords::from_records(&recs).unwrap();
         let key = |r: &DiskRecord| (r.time, r.file, r.line, r.session, r.addr);
-        assert!(d.rows.is_sorted_by(|a, b| key(a) <= key(b)));
+        let rows: Vec<DiskRecord> = d.rows.iter().copied().collect();
+        assert!(rows.is_sorted_by(|a, b| key(a) <= key(b)));
         assert_eq!(d.rows.len(), 12);
     }
 }

@@ -14,6 +14,7 @@
 use super::event::{Event, Parsed, Stamp, ip, port, public_block};
 use crate::clock;
 use crate::record::Action;
+use std::net::IpAddr;
 
 const MS: &str = "NAT_PORT_BLOCK_";
 const SRX: &str = "RT_SRC_NAT_PBA_";
@@ -28,8 +29,20 @@ static SRX_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(SRX.as_bytes()));
 
 /// Reads a line that contains [`NEEDLE`].
+#[cfg(test)]
 pub(super) fn parse(line: &str) -> Parsed {
-    if let Some(i) = MS_FINDER.find(line.as_bytes()) {
+    parse_at(line, None)
+}
+
+/// As [`parse`], `at` being where the line's first [`NEEDLE`] is, when the
+/// caller knows: an MS-DPC marker there needs no search.
+pub(super) fn parse_at(line: &str, at: Option<usize>) -> Parsed {
+    let known = at.filter(|&i| {
+        line.as_bytes()
+            .get(i..)
+            .is_some_and(|r| r.starts_with(MS.as_bytes()))
+    });
+    if let Some(i) = known.or_else(|| MS_FINDER.find(line.as_bytes())) {
         let before = &line[..i];
         for family in ["ASP_", "JSERVICES_"] {
             if before.ends_with(family) {
@@ -63,22 +76,57 @@ fn ms(line: &str, i: usize, family: &str) -> Result<Event, String> {
         other => return Err(format!("unknown port-block event {family}{MS}{other}")),
     };
     let payload = rest[name.len()..].trim_start_matches(':');
-    let mut words = payload.split_ascii_whitespace();
-    let (Some(inside), Some("->"), Some(block)) = (words.next(), words.next(), words.next()) else {
-        return Err(format!(
-            "{family}{MS}{name} is not followed by `<inside> -> <public>:<lo>-<hi>`"
-        ));
+    let (inside, public, lo, hi) = match ms_usual(payload) {
+        Some(found) => found,
+        None => ms_words(payload).map_err(|e| {
+            e.unwrap_or_else(|| {
+                format!("{family}{MS}{name} is not followed by `<inside> -> <public>:<lo>-<hi>`")
+            })
+        })?,
     };
-    let inside = ip(inside, "inside address")?;
-    let (public, lo, hi) = public_block(block)?;
+    let time = pic_time(&line[..i]);
     Ok(Event {
         action,
         inside,
         public,
         lo,
         hi,
-        time: pic_time(&line[..i]),
+        time,
     })
+}
+
+/// The payload, ` <inside> -> <public>:<lo>-<hi>`, read word by word;
+/// `Err(None)` when its shape is wrong.
+fn ms_words(payload: &str) -> Result<(IpAddr, IpAddr, u16, u16), Option<String>> {
+    let mut words = payload.split_ascii_whitespace();
+    let (Some(inside), Some("->"), Some(block)) = (words.next(), words.next(), words.next()) else {
+        return Err(None);
+    };
+    let inside = ip(inside, "inside address")?;
+    let (public, lo, hi) = public_block(block)?;
+    Ok((inside, public, lo, hi))
+}
+
+/// The usual payload, ` <inside> -> <public>:<lo>-<hi>` with single
+/// spaces, read without splitting it into words: what the general reading
+/// gives, or `None` for anything else (which then takes the general
+/// reading, and its error messages).
+fn ms_usual(payload: &str) -> Option<(IpAddr, IpAddr, u16, u16)> {
+    let b = payload.as_bytes();
+    if b.first() != Some(&b' ') {
+        return None;
+    }
+    let gap = memchr::memchr(b' ', &b[1..])? + 1;
+    if b.get(gap..gap + 4) != Some(b" -> ") {
+        return None;
+    }
+    let block = &payload[gap + 4..];
+    let end = memchr::memchr(b' ', block.as_bytes()).unwrap_or(block.len());
+    // A tab or any other space inside a word fails to parse, and takes
+    // the general reading.
+    let inside = ip(&payload[1..gap], "").ok()?;
+    let (public, lo, hi) = public_block(&block[..end]).ok()?;
+    Some((inside, public, lo, hi))
 }
 
 /// The UTC time an MS-DPC writes after `(FPC Slot f, PIC Slot p)`.
@@ -86,10 +134,54 @@ static PIC_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"PIC Slot"));
 
 fn pic_time(head: &str) -> Option<Stamp> {
+    pic_time_usual(head.as_bytes()).or_else(|| pic_time_general(head))
+}
+
+/// [`pic_time`] for any shape.
+fn pic_time_general(head: &str) -> Option<Stamp> {
     let slot = PIC_FINDER.find(head.as_bytes())?;
     let close = memchr::memchr(b')', &head.as_bytes()[slot..])? + slot;
     let mut words = head[close + 1..].split_ascii_whitespace();
     let dt = clock::parse_plain(words.next()?, words.next()?)?;
+    clock::utc(dt).map(Stamp::Utc)
+}
+
+/// The usual shape, `…PIC Slot N) YYYY-MM-DD HH:MM:SS [`, read in place:
+/// what [`pic_time`]'s general reading gives, or `None` for anything else.
+fn pic_time_usual(head: &[u8]) -> Option<Stamp> {
+    // The last `)` closes `(…, PIC Slot N)` when the slot number is all
+    // that is between them.
+    let close = memchr::memrchr(b')', head)?;
+    let before = &head[..close];
+    let digits = before
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits == 0 || !before[..before.len() - digits].ends_with(b"PIC Slot ") {
+        return None;
+    }
+    // No earlier `PIC Slot` (the general reading takes the first).
+    if PIC_FINDER
+        .find(&before[..before.len() - digits - 9])
+        .is_some()
+    {
+        return None;
+    }
+    let rest = &head[close + 1..];
+    // " YYYY-MM-DD HH:MM:SS" then a space or the end.
+    let (date, time) = (rest.get(1..11)?, rest.get(12..20)?);
+    if rest[0] != b' '
+        || rest[11] != b' '
+        || rest.get(20).is_some_and(|c| *c != b' ')
+        || date.iter().chain(time).any(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    let dt = clock::parse_plain(
+        std::str::from_utf8(date).ok()?,
+        std::str::from_utf8(time).ok()?,
+    )?;
     clock::utc(dt).map(Stamp::Utc)
 }
 
@@ -208,6 +300,64 @@ mod tests {
             (e.lo, e.hi, e.time),
             (48640, 48895, Some(Stamp::Utc(0x624b0cc7)))
         );
+    }
+
+    /// The in-place readings of the usual shapes give what the general
+    /// readings give, and decline the rest.
+    #[test]
+    fn usual_shapes_read_as_the_general_reading_does() {
+        let heads = [
+            "Feb 22 00:00:00 cgn-a (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:00 [FWNAT]:ASP_",
+            "Feb 22 00:00:00 cgn-a (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:00",
+            "x (FPC Slot 1, PIC Slot 12) 2021-02-29 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0)  2021-02-22 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22\t00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:00\t[",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 0:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-2-22 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:60 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 24:00:00 [",
+            "x (PIC Slot 3) (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot ) 2021-02-22 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00 [",
+            "x (FPC Slot 1, PIC Slot 0)",
+            "x PIC Slot 0) 2021-02-22 00:00:00 [a) b",
+            "Feb 22 00:00:00 cgn-a [FWNAT]:ASP_",
+        ];
+        for h in heads {
+            let h = h.replace("\\t", "\t");
+            let usual = pic_time_usual(h.as_bytes());
+            if usual.is_some() {
+                assert_eq!(usual, pic_time_general(&h), "{h:?}");
+            }
+            assert_eq!(pic_time(&h), pic_time_general(&h), "{h:?}");
+        }
+        assert!(pic_time_usual(heads[0].as_bytes()).is_some());
+        let payloads = [
+            " 100.64.0.0 -> 13.0.0.0:1024-2023",
+            " 100.64.0.0 -> 13.0.0.0:1024-2023 more words",
+            " 100.64.0.0 -> 13.0.0.0:1024-2023\tmore",
+            " 100.64.0.0\t-> 13.0.0.0:1024-2023",
+            "  100.64.0.0 -> 13.0.0.0:1024-2023",
+            " 100.64.0.0  -> 13.0.0.0:1024-2023",
+            " 100.64.0.0 ->  13.0.0.0:1024-2023",
+            " 3002::1 -> 33.33.0.3:1050-1099",
+            " 100.64.0.0 -> 2001:db8::1:1024-2023",
+            " 100.64.0.0 -> 13.0.0.0:1024-70000",
+            " 100.64.0.0 -> 13.0.0.0:1024",
+            " 100.64.0.0 => 13.0.0.0:1024-2023",
+            " 100.64.0.0 ->",
+            "",
+        ];
+        for p in payloads {
+            let p = p.replace("\\t", "\t");
+            let usual = ms_usual(&p);
+            if usual.is_some() {
+                assert_eq!(usual, ms_words(&p).ok(), "{p:?}");
+            }
+        }
+        assert!(ms_usual(payloads[0]).is_some());
+        assert!(ms_usual(payloads[1]).is_some());
     }
 
     #[test]

@@ -40,9 +40,10 @@ impl Vendor {
         }
     }
 
-    fn parse(self, line: &str) -> Parsed {
+    /// Reads a line, its first marker being at `at` when known.
+    fn parse(self, line: &str, at: Option<usize>) -> Parsed {
         match self {
-            Vendor::Juniper => juniper::parse(line),
+            Vendor::Juniper => juniper::parse_at(line, at),
             Vendor::A10 => a10::parse(line),
             Vendor::Nfware => nfware::parse(line),
         }
@@ -111,11 +112,12 @@ fn run(
             .unwrap_or(&data[start..end]);
         // Checking is cheaper than a lossy decode, which only a line that
         // is not UTF-8 needs (and pays for with a copy).
-        let line = match std::str::from_utf8(raw) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(raw),
+        let (line, at) = match std::str::from_utf8(raw) {
+            Ok(text) => (std::borrow::Cow::Borrowed(text), Some(hit - start)),
+            // Replacement characters move the marker.
+            Err(_) => (String::from_utf8_lossy(raw), None),
         };
-        match vendor.parse(&line) {
+        match vendor.parse(&line, at) {
             Ok(None) => {}
             Ok(Some(event)) => {
                 r.out.read += 1;

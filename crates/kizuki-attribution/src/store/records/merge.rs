@@ -38,16 +38,10 @@ pub(super) fn concat(
         jobs.push((d, src));
         rest = tail;
     }
-    // Runs of parts of about equal size, one per thread.
-    let per = total.div_ceil(threads).max(1);
+    let lens: Vec<usize> = jobs.iter().map(|j| j.1.len()).collect();
     std::thread::scope(|s| {
         let mut jobs = &mut jobs[..];
-        while !jobs.is_empty() {
-            let (mut n, mut take) = (0, 0);
-            while take < jobs.len() && (take == 0 || n + jobs[take].1.len() <= per) {
-                n += jobs[take].1.len();
-                take += 1;
-            }
+        for take in runs(&lens, threads) {
             let (group, tail) = jobs.split_at_mut(take);
             jobs = tail;
             s.spawn(move || {
@@ -58,6 +52,24 @@ pub(super) fn concat(
         }
     });
     *rows = dest;
+}
+
+/// Cuts items of the given sizes into runs of about equal total size, one
+/// per thread: how many items each run takes.
+fn runs(lens: &[usize], threads: usize) -> Vec<usize> {
+    let per = lens.iter().sum::<usize>().div_ceil(threads.max(1)).max(1);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lens.len() {
+        let (mut n, mut take) = (0, 0);
+        while i + take < lens.len() && (take == 0 || n + lens[i + take] <= per) {
+            n += lens[i + take];
+            take += 1;
+        }
+        out.push(take);
+        i += take;
+    }
+    out
 }
 
 /// Moves to the front of `rows` (sorted by time) each row whose content
@@ -174,6 +186,45 @@ pub(super) fn dedupe_parallel(
         }
     }
     kept
+}
+
+/// [`dedupe`] on each of `parts` (in order, no second split between two),
+/// the parts shared among up to `threads` threads; each part is cut to the
+/// rows it keeps.
+pub(super) fn dedupe_parts(parts: &mut [Vec<DiskRecord>], used: &mut [bool], threads: usize) {
+    let files = used.len();
+    let total: usize = parts.iter().map(Vec::len).sum();
+    let run = |group: &mut [Vec<DiskRecord>]| {
+        let mut u = vec![false; files];
+        for p in group {
+            let kept = dedupe(p, &mut u);
+            p.truncate(kept);
+        }
+        u
+    };
+    let marks: Vec<Vec<bool>> = if threads <= 1 || total < PARALLEL_MIN {
+        vec![run(parts)]
+    } else {
+        let lens: Vec<usize> = parts.iter().map(Vec::len).collect();
+        std::thread::scope(|s| {
+            let mut rest = parts;
+            let mut handles = Vec::new();
+            for take in runs(&lens, threads) {
+                let (group, tail) = rest.split_at_mut(take);
+                rest = tail;
+                handles.push(s.spawn(move || run(group)));
+            }
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    for u in marks {
+        for (a, b) in used.iter_mut().zip(u) {
+            *a |= b;
+        }
+    }
 }
 
 #[cfg(test)]
