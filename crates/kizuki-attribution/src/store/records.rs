@@ -11,10 +11,12 @@ use crate::record::{Action, Holder, LogRecord, Net, Ports, RecordRef, SourceKind
 use crate::session::Rec;
 use bytemuck::{Pod, Zeroable};
 use rustc_hash::FxHashMap as HashMap;
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::Arc;
 
+mod codec;
 mod merge;
 mod rows;
 
@@ -381,10 +383,9 @@ impl DayRecords {
     }
 
     /// The records of a day on one network between two times, without
-    /// reading the whole day into memory: the rows file is mapped, the time
-    /// range found by binary search, and only rows on `net` are decoded.
-    /// (A day of a large ISP holds tens of millions of rows; `whois-at`
-    /// wants a handful.)
+    /// reading the whole day into memory: the rows file is mapped and only
+    /// the blocks around the time range are decoded. (A day of a large ISP
+    /// holds tens of millions of rows; `whois-at` wants a handful.)
     pub(crate) fn load_matching(
         dir: &Path,
         kind: SourceKind,
@@ -393,28 +394,34 @@ impl DayRecords {
         net: &Net,
     ) -> Result<Vec<LogRecord>, AttributionError> {
         let rows_path = dir.join("records.bin");
-        let file = match std::fs::File::open(&rows_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(AttributionError::io(&rows_path, e)),
+        let Some(map) = map_file(&rows_path)? else {
+            return Ok(Vec::new());
         };
-        // SAFETY: the map is only read, and kizuki replaces record files by
-        // rename, never in place, so the mapped bytes do not change.
-        #[allow(unsafe_code)]
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .map_err(|e| AttributionError::io(&rows_path, e))?;
-        let rows: &[DiskRecord] = bytemuck::try_cast_slice(&map)
-            .map_err(|_| AttributionError::index(&rows_path, "truncated or misaligned"))?;
+        let damaged = || AttributionError::index(&rows_path, "truncated or damaged");
+        let near: Vec<DiskRecord> = if codec::is_encoded(&map) {
+            let stored = codec::Stored::open(&map).ok_or_else(damaged)?;
+            let mut rows = Vec::new();
+            for b in stored.blocks_between(t0, t1) {
+                stored.block(b, &mut rows).ok_or_else(damaged)?;
+            }
+            rows
+        } else {
+            let rows: &[DiskRecord] = bytemuck::try_cast_slice(&map).map_err(|_| damaged())?;
+            let lo = rows.partition_point(|r| r.time < t0);
+            rows[lo..]
+                .iter()
+                .take_while(|r| r.time <= t1)
+                .copied()
+                .collect()
+        };
         let (addr, v4) = match net.addr {
             IpAddr::V4(a) => (a.to_ipv6_mapped().octets(), 1),
             IpAddr::V6(a) => (a.octets(), 0),
         };
-        let lo = rows.partition_point(|r| r.time < t0);
-        let hits: Vec<DiskRecord> = rows[lo..]
-            .iter()
-            .take_while(|r| r.time <= t1)
+        let hits: Vec<DiskRecord> = near
+            .into_iter()
+            .filter(|r| r.time >= t0 && r.time <= t1)
             .filter(|r| r.addr == addr && r.len == net.len && r.flags & 1 == v4)
-            .copied()
             .collect();
         if hits.is_empty() {
             return Ok(Vec::new());
@@ -430,33 +437,17 @@ impl DayRecords {
 
     /// Reads a day from `dir`; an absent day is empty.
     pub(crate) fn load(dir: &Path) -> Result<DayRecords, AttributionError> {
-        use std::io::Read;
         let rows_path = dir.join("records.bin");
-        let mut file = match std::fs::File::open(&rows_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DayRecords::default()),
-            Err(e) => return Err(AttributionError::io(&rows_path, e)),
+        let Some(map) = map_file(&rows_path)? else {
+            return Ok(DayRecords::default());
         };
-        let len = file
-            .metadata()
-            .map_err(|e| AttributionError::io(&rows_path, e))?
-            .len();
-        let size = std::mem::size_of::<DiskRecord>() as u64;
-        if len % size != 0 {
-            return Err(AttributionError::index(&rows_path, "truncated"));
+        let rows = if codec::is_encoded(&map) {
+            codec::Stored::open(&map).and_then(|s| s.all())
+        } else {
+            codec::raw_rows(&map)
         }
-        // Read straight into the rows: no second copy of a large day.
-        let mut rows = bytemuck::zeroed_vec::<DiskRecord>((len / size) as usize);
-        file.read_exact(bytemuck::cast_slice_mut(&mut rows))
-            .map_err(|e| AttributionError::io(&rows_path, e))?;
-        let mut extra = [0u8; 1];
-        if file
-            .read(&mut extra)
-            .map_err(|e| AttributionError::io(&rows_path, e))?
-            != 0
-        {
-            return Err(AttributionError::index(&rows_path, "changed while read"));
-        }
+        .ok_or_else(|| AttributionError::index(&rows_path, "truncated or damaged"))?;
+        drop(map);
         let files_path = dir.join("files.json");
         let files: Vec<String> = read_json(&files_path)?;
         let holders = read_holders(&dir.join("holders.bin"))?;
@@ -470,13 +461,9 @@ impl DayRecords {
     /// Writes the day to `dir` (each file replaced atomically).
     pub(crate) fn save(&self, dir: &Path) -> Result<(), AttributionError> {
         std::fs::create_dir_all(dir).map_err(|e| AttributionError::io(dir, e))?;
-        let parts: Vec<&[u8]> = self
-            .rows
-            .parts()
-            .iter()
-            .map(|p| bytemuck::cast_slice(p))
-            .collect();
-        write_atomic_parts(&dir.join("records.bin"), &parts)?;
+        write_atomic_with(&dir.join("records.bin"), |w| {
+            codec::write(self.rows.parts(), w)
+        })?;
         let names: Vec<&str> = self.files.iter().map(|f| &**f).collect();
         write_atomic(
             &dir.join("files.json"),
@@ -485,6 +472,38 @@ impl DayRecords {
                 .as_bytes(),
         )?;
         write_atomic(&dir.join("holders.bin"), &encode_holders(&self.holders))
+    }
+}
+
+/// A file mapped for reading; `None` when it does not exist, an empty
+/// slice when it is empty.
+fn map_file(path: &Path) -> Result<Option<MappedOrEmpty>, AttributionError> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(AttributionError::io(path, e)),
+    };
+    let len = file
+        .metadata()
+        .map_err(|e| AttributionError::io(path, e))?
+        .len();
+    if len == 0 {
+        return Ok(Some(MappedOrEmpty(None)));
+    }
+    // SAFETY: the map is only read, and kizuki replaces record files by
+    // rename, never in place, so the mapped bytes do not change.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| AttributionError::io(path, e))?;
+    Ok(Some(MappedOrEmpty(Some(map))))
+}
+
+/// A mapped file's bytes (an empty file cannot be mapped).
+struct MappedOrEmpty(Option<memmap2::Mmap>);
+
+impl std::ops::Deref for MappedOrEmpty {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.0.as_deref().unwrap_or(&[])
     }
 }
 
@@ -516,17 +535,17 @@ fn order_lines(rows: &mut [DiskRecord]) {
 /// Writes `bytes` to a temporary file beside `path`, syncs it and renames
 /// it over `path`, so a crash leaves the old file or the new one.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AttributionError> {
-    write_atomic_parts(path, &[bytes])
+    write_atomic_with(path, |w| w.write_all(bytes))
 }
 
-/// As [`write_atomic`], the file being `parts` one after another.
-pub(crate) fn write_atomic_parts(path: &Path, parts: &[&[u8]]) -> Result<(), AttributionError> {
-    use std::io::Write;
+/// As [`write_atomic`], the content being what `fill` writes.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), AttributionError> {
     let tmp = path.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp).map_err(|e| AttributionError::io(&tmp, e))?;
-    parts
-        .iter()
-        .try_for_each(|p| f.write_all(p))
+    fill(&mut f)
         .and_then(|_| f.sync_data())
         .map_err(|e| AttributionError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| AttributionError::io(path, e))
@@ -637,5 +656,58 @@ mod tests {
         let rows: Vec<DiskRecord> = d.rows.iter().copied().collect();
         assert!(rows.is_sorted_by(|a, b| key(a) <= key(b)));
         assert_eq!(d.rows.len(), 12);
+    }
+
+    /// A day saved in the earlier form (rows as they are in memory) is
+    /// still read, whole and by time range.
+    #[test]
+    fn days_in_the_earlier_form_are_read() {
+        let file: Arc<str> = "pba.log".into();
+        let recs: Vec<LogRecord> = (0..5000u64)
+            .map(|line| LogRecord {
+                time: 1_614_038_400 + (line / 3) as i64,
+                source: SourceKind::PortBlock,
+                action: Action::Start,
+                session: line,
+                group: 0,
+                net: Net::parse(&format!("192.0.2.{}", line % 7)).unwrap(),
+                ports: Ports { lo: 1024, hi: 2047 },
+                holder: Holder::Inside(format!("100.64.0.{}", line % 250).parse().unwrap()),
+                start: None,
+                end: None,
+                interim: None,
+                at: RecordRef {
+                    file: Arc::clone(&file),
+                    line,
+                },
+            })
+            .collect();
+        let day = DayRecords::from_records(&recs).unwrap();
+        let dir = std::env::temp_dir().join(format!("kizuki-records-{}", std::process::id()));
+        day.save(&dir).unwrap();
+        let encoded = std::fs::metadata(dir.join("records.bin")).unwrap().len();
+        assert!(encoded < (recs.len() * std::mem::size_of::<DiskRecord>() / 2) as u64);
+        let net = Net::parse("192.0.2.3").unwrap();
+        let (t0, t1) = (1_614_038_400 + 100, 1_614_038_400 + 1200);
+        let want = DayRecords::load_matching(&dir, SourceKind::PortBlock, t0, t1, &net).unwrap();
+        assert_eq!(
+            want.len(),
+            recs.iter()
+                .filter(|r| r.net == net && r.time >= t0 && r.time <= t1)
+                .count()
+        );
+        assert_eq!(DayRecords::load(&dir).unwrap().rows, day.rows);
+        let raw: Vec<DiskRecord> = day.rows.iter().copied().collect();
+        std::fs::write(dir.join("records.bin"), bytemuck::cast_slice(&raw)).unwrap();
+        assert_eq!(DayRecords::load(&dir).unwrap().rows, day.rows);
+        let got = DayRecords::load_matching(&dir, SourceKind::PortBlock, t0, t1, &net).unwrap();
+        assert_eq!(got, want);
+        std::fs::write(
+            dir.join("records.bin"),
+            &bytemuck::cast_slice::<_, u8>(&raw)[..100],
+        )
+        .unwrap();
+        assert!(DayRecords::load(&dir).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
