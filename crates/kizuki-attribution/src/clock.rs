@@ -222,6 +222,31 @@ pub fn utc(dt: DateTime) -> Option<i64> {
     ))
 }
 
+/// `YYYY-MM-DD` and `HH:MM:SS` exactly, in UTC, as seconds: what
+/// [`parse_plain`] and [`utc`] give for that shape, read in place (no
+/// calendar type), or `None` for anything else.
+pub fn utc_fixed(date: &[u8], time: &[u8]) -> Option<i64> {
+    let d = fixed_digits(date, b"dddd-dd-dd")?;
+    let t = fixed_digits(time, b"dd:dd:dd")?;
+    let two = |v: &[u8], i: usize| i64::from(v[i] * 10 + v[i + 1]);
+    let year =
+        i64::from(d[0]) * 1000 + i64::from(d[1]) * 100 + i64::from(d[2]) * 10 + i64::from(d[3]);
+    let (month, day) = (two(&d, 5), two(&d, 8));
+    let (h, m, sec) = (two(&t, 0), two(&t, 3), two(&t, 6));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days || h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(unix(year, month, day, h * 3600 + m * 60 + sec))
+}
+
 /// Seconds since 1970 of a proleptic Gregorian date and a second of the
 /// day (Howard Hinnant's days-from-civil): no zone lookup.
 pub fn unix(y: i64, m: i64, d: i64, second_of_day: i64) -> i64 {
@@ -353,6 +378,39 @@ mod tests {
             utc(dt("2021-02-22T01:15:01"))
         );
         assert_eq!(parse_rfc3339("2021-02-22 10:15:01"), None);
+    }
+
+    /// The in-place reading agrees with the calendar's, valid or not.
+    #[test]
+    fn fixed_times_agree_with_the_calendar() {
+        let mut x = 77u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut checked = 0;
+        for _ in 0..50_000 {
+            let year = [1970, 2000, 1900, 2024, 2021, 2100, 0, 9999][(next() % 8) as usize];
+            let date = format!("{year:04}-{:02}-{:02}", next() % 14, next() % 33);
+            let time = format!("{:02}:{:02}:{:02}", next() % 26, next() % 62, next() % 62);
+            let want = parse_plain(&date, &time).and_then(utc);
+            assert_eq!(
+                utc_fixed(date.as_bytes(), time.as_bytes()),
+                want,
+                "{date} {time}"
+            );
+            checked += usize::from(want.is_some());
+        }
+        assert!(checked > 10_000, "valid times were tried too");
+        for (d, t) in [
+            ("2021-2-22", "00:00:00"),
+            ("2021-02-22", "0:00:00"),
+            ("2021-02-22 ", "00:00:00"),
+        ] {
+            assert_eq!(utc_fixed(d.as_bytes(), t.as_bytes()), None);
+        }
     }
 
     #[test]

@@ -575,7 +575,7 @@ fn import_kind(
             let out = session::run_day_parallel(
                 kind,
                 &carry_in.0,
-                || stored.recs(),
+                |shard| stored.recs_where(move |s, g| shard.holds(s, g)),
                 day,
                 day + DAY,
                 config,

@@ -247,11 +247,33 @@ pub fn run_day(
     }
 }
 
+/// The share of a day's records one thread of [`run_day_parallel`] takes.
+#[derive(Copy, Clone, Debug)]
+pub struct Shard {
+    by_group: bool,
+    of: usize,
+    index: usize,
+}
+
+impl Shard {
+    /// Whether a record of this identity and group is in the share.
+    pub fn holds(&self, session: u64, group: u64) -> bool {
+        if self.of <= 1 {
+            return true;
+        }
+        let k = if self.by_group { group } else { session };
+        // The identities are hashes already; mix once more so that shards
+        // do not follow any structure in them.
+        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % self.of == self.index
+    }
+}
+
 /// [`run_day`] on `threads` threads: sessions (or, for RADIUS, NASes,
 /// since Accounting-On/Off ends all of a NAS's sessions) are shared out
 /// by their identity, and each thread runs the machine on its share.
-/// `records` is called once per thread for the day's records. The result
-/// is the same as [`run_day`]'s, spans in another order.
+/// `records` is called once per thread for the day's records; it may leave
+/// out those its [`Shard`] does not hold. The result is the same as
+/// [`run_day`]'s, spans in another order.
 pub fn run_day_parallel<F, I>(
     kind: SourceKind,
     carry_in: &Carry,
@@ -262,42 +284,46 @@ pub fn run_day_parallel<F, I>(
     threads: usize,
 ) -> DayOutput
 where
-    F: Fn() -> I + Sync,
+    F: Fn(Shard) -> I + Sync,
     I: Iterator<Item = Rec>,
 {
     let threads = threads.max(1);
-    if threads == 1 {
-        return run_day(kind, carry_in, records(), day_start, day_end, config);
-    }
     let by_group = kind == SourceKind::Radius;
-    let shard = move |session: u64, group: u64| -> usize {
-        let k = if by_group { group } else { session };
-        // The identities are hashes already; mix once more so that shards
-        // do not follow any structure in them.
-        (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) as usize % threads
-    };
+    if threads == 1 {
+        let all = Shard {
+            by_group,
+            of: 1,
+            index: 0,
+        };
+        return run_day(kind, carry_in, records(all), day_start, day_end, config);
+    }
     let outs: Vec<DayOutput> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let records = &records;
                 s.spawn(move || {
+                    let shard = Shard {
+                        by_group,
+                        of: threads,
+                        index: t,
+                    };
                     let carry = Carry {
                         open: carry_in
                             .open
                             .iter()
-                            .filter(|o| shard(o.session, o.group) == t)
+                            .filter(|o| shard.holds(o.session, o.group))
                             .copied()
                             .collect(),
                         ended: carry_in
                             .ended
                             .iter()
-                            .filter(|e| shard(e.session, e.group) == t)
+                            .filter(|e| shard.holds(e.session, e.group))
                             .copied()
                             .collect(),
                     };
                     // A reset ends the sessions of its group: every shard
                     // that holds sessions of that NAS sees it.
-                    let recs = records().filter(|r| shard(r.session, r.group) == t);
+                    let recs = records(shard).filter(|r| shard.holds(r.session, r.group));
                     run_day(kind, &carry, recs, day_start, day_end, config)
                 })
             })

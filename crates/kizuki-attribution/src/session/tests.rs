@@ -312,7 +312,7 @@ fn parallel_days_equal_serial_ones() {
         let many = super::run_day_parallel(
             R,
             &Carry::default(),
-            || rs.iter().copied(),
+            |_| rs.iter().copied(),
             D,
             D + DAY,
             &c,

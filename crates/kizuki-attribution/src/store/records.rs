@@ -77,15 +77,6 @@ impl DiskRecord {
         }
     }
 
-    /// The content, without the reference, for finding duplicates.
-    fn content(&self) -> DiskRecord {
-        DiskRecord {
-            line: 0,
-            file: 0,
-            ..*self
-        }
-    }
-
     fn net(&self) -> Option<Net> {
         let addr = if self.flags & 1 == 1 {
             IpAddr::V4(Ipv6Addr::from(self.addr).to_ipv4_mapped()?)
@@ -347,9 +338,16 @@ impl DayRecords {
             .collect()
     }
 
-    /// The records as the state machines read them.
-    pub(crate) fn recs(&self) -> impl Iterator<Item = Rec> + '_ {
-        self.rows.iter().filter_map(DiskRecord::rec)
+    /// The records as the state machines read them, those whose identity
+    /// and group pass `keep` (which sees them before they are decoded).
+    pub(crate) fn recs_where<'a>(
+        &'a self,
+        keep: impl Fn(u64, u64) -> bool + 'a,
+    ) -> impl Iterator<Item = Rec> + 'a {
+        self.rows
+            .iter()
+            .filter(move |r| keep(r.session, r.group))
+            .filter_map(DiskRecord::rec)
     }
 
     pub(crate) fn decode(&self, r: &DiskRecord, kind: SourceKind) -> Option<LogRecord> {

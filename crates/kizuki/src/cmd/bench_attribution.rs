@@ -196,7 +196,7 @@ pub fn run(args: BenchAttributionArgs) -> Result<()> {
 
     // Import from raw logs.
     if args.import_lines > 0 {
-        import(&dir, args.import_lines, &threads)?;
+        import(&dir, args.import_lines, &threads, args.repeat)?;
     }
     Ok(())
 }
@@ -377,7 +377,61 @@ fn tempfile_path(what: &str) -> Result<PathBuf> {
     Ok(p)
 }
 
-fn import(dir: &Path, lines: u64, threads: &[usize]) -> Result<()> {
+struct ImportRun {
+    secs: f64,
+    parse: f64,
+    read: u64,
+    rejects: usize,
+    sum: kizuki_attribution::ImportSummary,
+}
+
+/// Reads `files` on `threads` threads into a new store, as `assignments
+/// import` does.
+fn import_once(files: &[PathBuf], t: usize) -> Result<ImportRun> {
+    let db_dir = tempfile_path("import-db")?;
+    let _ = std::fs::remove_dir_all(&db_dir);
+    let s = Instant::now();
+    let opts = ReadOptions::new();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outs = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..t {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    if let Ok(src) = Source::load(f) {
+                        // As `assignments import` reads it: straight
+                        // into compact rows.
+                        let read = Batch::read(Format::PbaJuniper, &src, &opts);
+                        drop(src);
+                        if let (Ok((batch, o)), Ok(mut v)) = (read, outs.lock()) {
+                            v.push((batch, o.read, o.rejects.len()));
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let outs: Vec<(Batch, u64, usize)> = outs.into_inner().unwrap_or_default();
+    let read: u64 = outs.iter().map(|o| o.1).sum();
+    let rejects: usize = outs.iter().map(|o| o.2).sum();
+    let batches: Vec<Batch> = outs.into_iter().map(|o| o.0).collect();
+    let parse = s.elapsed().as_secs_f64();
+    let mut db = Assignments::open(&db_dir, SessionConfig::new())?;
+    let sum = db.import_batches(batches)?;
+    let secs = s.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&db_dir);
+    Ok(ImportRun {
+        secs,
+        parse,
+        read,
+        rejects,
+        sum,
+    })
+}
+
+fn import(dir: &Path, lines: u64, threads: &[usize], repeat: u32) -> Result<()> {
     println!();
     let logs = dir.join(format!("syslog-{lines}"));
     if !logs.join("done").exists() {
@@ -402,52 +456,32 @@ fn import(dir: &Path, lines: u64, threads: &[usize]) -> Result<()> {
         bytes >> 20
     );
     for &t in threads {
-        let db_dir = tempfile_path("import-db")?;
-        let _ = std::fs::remove_dir_all(&db_dir);
-        let s = Instant::now();
-        let opts = ReadOptions::new();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let outs = std::sync::Mutex::new(Vec::new());
-        std::thread::scope(|sc| {
-            for _ in 0..t {
-                sc.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(f) = files.get(i) else { break };
-                        if let Ok(src) = Source::load(f) {
-                            // As `assignments import` reads it: straight
-                            // into compact rows.
-                            let read = Batch::read(Format::PbaJuniper, &src, &opts);
-                            drop(src);
-                            if let (Ok((batch, o)), Ok(mut v)) = (read, outs.lock()) {
-                                v.push((batch, o.read, o.rejects.len()));
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        let outs: Vec<(Batch, u64, usize)> = outs.into_inner().unwrap_or_default();
-        let read: u64 = outs.iter().map(|o| o.1).sum();
-        let rejects: usize = outs.iter().map(|o| o.2).sum();
-        let batches: Vec<Batch> = outs.into_iter().map(|o| o.0).collect();
-        let parse = s.elapsed().as_secs_f64();
-        let mut db = Assignments::open(&db_dir, SessionConfig::new())?;
-        let sum = db.import_batches(batches)?;
-        let secs = s.elapsed().as_secs_f64();
+        let mut runs = Vec::new();
+        for _ in 0..repeat.max(1) {
+            let r = import_once(&files, t)?;
+            println!(
+                "  {t} thread(s), run {}: {:.2} s = {:.2} M records/s (reading {:.2} s, index {:.2} s)",
+                runs.len() + 1,
+                r.secs,
+                r.read as f64 / r.secs / 1e6,
+                r.parse,
+                r.secs - r.parse
+            );
+            runs.push(r);
+        }
+        runs.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+        let (best, median) = (&runs[0], &runs[runs.len() / 2]);
         println!(
-            "  {t} thread(s) reading: {:.2} s for {} lines = {:.2} M records/s (reading {:.2} s, index {:.2} s); {} rejected; {} intervals, {} entries, {} bytes of index",
-            secs,
-            thousands(read),
-            read as f64 / secs / 1e6,
-            parse,
-            secs - parse,
-            rejects,
-            thousands(sum.intervals),
-            thousands(sum.entries),
-            thousands(sum.index_bytes)
+            "  {t} thread(s): best {:.2} s for {} lines = {:.2} M records/s, median {:.2} M records/s; {} rejected; {} intervals, {} entries, {} bytes of index",
+            best.secs,
+            thousands(best.read),
+            best.read as f64 / best.secs / 1e6,
+            median.read as f64 / median.secs / 1e6,
+            best.rejects,
+            thousands(best.sum.intervals),
+            thousands(best.sum.entries),
+            thousands(best.sum.index_bytes)
         );
-        let _ = std::fs::remove_dir_all(&db_dir);
     }
     Ok(())
 }

@@ -178,11 +178,7 @@ fn pic_time_usual(head: &[u8]) -> Option<Stamp> {
     {
         return None;
     }
-    let dt = clock::parse_plain(
-        std::str::from_utf8(date).ok()?,
-        std::str::from_utf8(time).ok()?,
-    )?;
-    clock::utc(dt).map(Stamp::Utc)
+    clock::utc_fixed(date, time).map(Stamp::Utc)
 }
 
 fn srx(line: &str, i: usize) -> Result<Event, String> {

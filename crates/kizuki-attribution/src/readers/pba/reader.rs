@@ -98,6 +98,8 @@ fn run(
     if !compact {
         r.out.records.reserve(expect);
     }
+    // A file that is UTF-8 as a whole needs no check line by line.
+    let text = std::str::from_utf8(data).ok();
     let finder = memchr::memmem::Finder::new(vendor.needle());
     // `pos` is always the start of a line not yet looked at; `line_no` is
     // its number.
@@ -107,12 +109,19 @@ fn run(
         let start = memchr::memrchr(b'\n', &data[pos..hit]).map_or(pos, |i| pos + i + 1);
         let end = memchr::memchr(b'\n', &data[hit..]).map_or(data.len(), |i| hit + i);
         line_no += memchr::memchr_iter(b'\n', &data[pos..start]).count() as u64;
-        let raw = data[start..end]
-            .strip_suffix(b"\r")
-            .unwrap_or(&data[start..end]);
+        let stop = if end > start && data[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        };
+        let raw = &data[start..stop];
         // Checking is cheaper than a lossy decode, which only a line that
         // is not UTF-8 needs (and pays for with a copy).
-        let (line, at) = match std::str::from_utf8(raw) {
+        let checked = match text {
+            Some(t) => Ok(&t[start..stop]),
+            None => std::str::from_utf8(raw),
+        };
+        let (line, at) = match checked {
             Ok(text) => (std::borrow::Cow::Borrowed(text), Some(hit - start)),
             // Replacement characters move the marker.
             Err(_) => (String::from_utf8_lossy(raw), None),

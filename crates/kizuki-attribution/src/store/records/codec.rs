@@ -51,27 +51,27 @@ fn changed(a: u64, b: u64) -> u8 {
     ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
+/// The row as words, each read little-endian (so that byte k of word w
+/// is byte 8w + k of the row on any machine).
 fn words(r: &DiskRecord) -> [u64; WORDS] {
-    let mut w = [0u64; WORDS];
-    for (k, chunk) in bytemuck::bytes_of(r).chunks_exact(8).enumerate() {
-        w[k] = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-    }
-    w
+    bytemuck::cast::<DiskRecord, [u64; WORDS]>(*r).map(u64::from_le)
 }
 
 /// Appends `row` as it differs from `prev`.
 fn put(out: &mut Vec<u8>, prev: &[u64; WORDS], row: &[u64; WORDS]) {
-    let at = out.len();
-    out.extend_from_slice(&[0u8; MASK]);
+    let mut buf = [0u8; MASK + ROW];
+    let mut n = MASK;
     for k in 0..WORDS {
         let mut m = changed(prev[k], row[k]);
-        out[at + k] = m;
+        buf[k] = m;
         let bytes = row[k].to_le_bytes();
         while m != 0 {
-            out.push(bytes[m.trailing_zeros() as usize]);
+            buf[n] = bytes[m.trailing_zeros() as usize];
+            n += 1;
             m &= m - 1;
         }
     }
+    out.extend_from_slice(&buf[..n]);
 }
 
 /// Writes `rows` (the parts, in order) to `w`.
@@ -264,7 +264,11 @@ mod tests {
                 r.line = i as u32;
                 r.lo = (next() % 60000) as u16;
                 r.hi = r.lo.saturating_add(511);
-                r.start = if next().is_multiple_of(7) { -5 } else { i32::MIN };
+                r.start = if next().is_multiple_of(7) {
+                    -5
+                } else {
+                    i32::MIN
+                };
                 r.flags = (next() % 8) as u8;
                 r
             })

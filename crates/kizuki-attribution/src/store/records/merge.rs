@@ -3,7 +3,6 @@
 //! Below [`PARALLEL_MIN`] rows, or on one thread, both run as one pass.
 
 use super::DiskRecord;
-use rustc_hash::FxHashMap as HashMap;
 
 /// Rows from which copying and deduplicating use several threads.
 pub(super) const PARALLEL_MIN: usize = 1 << 20;
@@ -72,19 +71,57 @@ fn runs(lens: &[usize], threads: usize) -> Vec<usize> {
     out
 }
 
+/// Whether two rows have the same content: all but the file and line.
+fn same_content(a: &DiskRecord, b: &DiskRecord) -> bool {
+    // The identity first: it tells most rows apart.
+    a.session == b.session
+        && a.holder == b.holder
+        && a.lo == b.lo
+        && a.hi == b.hi
+        && a.addr == b.addr
+        && a.time == b.time
+        && a.group == b.group
+        && a.start == b.start
+        && a.end == b.end
+        && a.interim == b.interim
+        && a.len == b.len
+        && a.flags == b.flags
+}
+
+/// A hash of part of a row's content (rows of one second differ mostly in
+/// these), for a table that checks [`same_content`] on a match.
+fn quick_hash(r: &DiskRecord) -> u64 {
+    let addr = u64::from_le_bytes([
+        r.addr[8], r.addr[9], r.addr[10], r.addr[11], r.addr[12], r.addr[13], r.addr[14],
+        r.addr[15],
+    ]);
+    let ports = u64::from(r.lo) << 16 | u64::from(r.hi) | u64::from(r.flags) << 32;
+    (r.session ^ r.holder.rotate_left(29) ^ addr.rotate_left(41) ^ ports)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
 /// Moves to the front of `rows` (sorted by time) each row whose content
 /// (all but the file and line) no earlier row of the same second has,
 /// marks in `used` the files of the rows kept, and returns how many were
 /// kept.
 pub(super) fn dedupe(rows: &mut [DiskRecord], used: &mut [bool]) -> usize {
-    // Content hashes, checked against the row on a match, so that a
-    // collision can never drop a record. Most seconds hold a row or a few:
-    // those are compared directly, without hashing.
+    // Most seconds of a RADIUS or DHCP day hold a row or a few: those are
+    // compared directly. Larger seconds (a port-block day holds a hundred
+    // and more) go through an open-addressing table of the kept rows'
+    // positions, sized to the second, which checks the row itself on a
+    // match, so a collision never drops a record.
     const SMALL: usize = 8;
-    let mut seen: HashMap<u64, usize> = HashMap::default();
+    let mut table: Vec<usize> = Vec::new();
     let n = rows.len();
     let mut kept = 0usize;
     let mut i = 0usize;
+    let mut keep = |rows: &mut [DiskRecord], kept: &mut usize, r: DiskRecord| {
+        if let Some(u) = used.get_mut(usize::from(r.file)) {
+            *u = true;
+        }
+        rows[*kept] = r;
+        *kept += 1;
+    };
     while i < n {
         let t = rows[i].time;
         let mut j = i + 1;
@@ -95,34 +132,30 @@ pub(super) fn dedupe(rows: &mut [DiskRecord], used: &mut [bool]) -> usize {
         if j - i <= SMALL {
             for k in i..j {
                 let r = rows[k];
-                let c = r.content();
-                if rows[first..kept].iter().any(|p| p.content() == c) {
-                    continue;
+                if !rows[first..kept].iter().any(|p| same_content(p, &r)) {
+                    keep(rows, &mut kept, r);
                 }
-                if let Some(u) = used.get_mut(usize::from(r.file)) {
-                    *u = true;
-                }
-                rows[kept] = r;
-                kept += 1;
             }
         } else {
-            seen.clear();
+            let bits = (2 * (j - i)).next_power_of_two().trailing_zeros();
+            table.clear();
+            table.resize(1 << bits, usize::MAX);
+            let mask = (1usize << bits) - 1;
             for k in i..j {
                 let r = rows[k];
-                let c = r.content();
-                let h = xxhash_rust::xxh3::xxh3_64(bytemuck::bytes_of(&c));
-                match seen.get(&h) {
-                    Some(&p) if rows[p].content() == c => continue,
-                    Some(_) => {}
-                    None => {
-                        seen.insert(h, kept);
+                let mut slot = (quick_hash(&r) >> (64 - bits)) as usize;
+                loop {
+                    let p = table[slot];
+                    if p == usize::MAX {
+                        table[slot] = kept;
+                        keep(rows, &mut kept, r);
+                        break;
                     }
+                    if same_content(&rows[p], &r) {
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
                 }
-                if let Some(u) = used.get_mut(usize::from(r.file)) {
-                    *u = true;
-                }
-                rows[kept] = r;
-                kept += 1;
             }
         }
         i = j;
@@ -265,6 +298,49 @@ mod tests {
             out.push(r);
         }
         out
+    }
+
+    /// What [`dedupe`] keeps, the slow way: each row unless an earlier
+    /// kept row of its second has the same content.
+    fn dedupe_slowly(rows: &[DiskRecord]) -> Vec<DiskRecord> {
+        let same = |a: &DiskRecord, b: &DiskRecord| {
+            DiskRecord {
+                line: 0,
+                file: 0,
+                ..*a
+            } == DiskRecord {
+                line: 0,
+                file: 0,
+                ..*b
+            }
+        };
+        let mut out: Vec<DiskRecord> = Vec::new();
+        for r in rows {
+            if !out.iter().any(|p| p.time == r.time && same(p, r)) {
+                out.push(*r);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn dedupe_keeps_the_first_of_each_content_in_a_second() {
+        for (n, seed) in [(0, 1), (7, 2), (300, 3), (5000, 4)] {
+            let mut base = rows(n, seed);
+            // Seconds both small and large.
+            for (k, r) in base.iter_mut().enumerate() {
+                if k % 50 < 20 {
+                    r.time = 5_000_000 + k as i64;
+                }
+            }
+            base.sort_by_key(|r| r.time);
+            let want = dedupe_slowly(&base);
+            let mut got = base.clone();
+            let mut used = vec![false; 6];
+            let k = dedupe(&mut got, &mut used);
+            assert_eq!(got[..k], want[..], "{n} rows");
+            assert!(n < 300 || k < n);
+        }
     }
 
     #[test]
