@@ -226,13 +226,15 @@ pub fn utc(dt: DateTime) -> Option<i64> {
 /// [`parse_plain`] and [`utc`] give for that shape, read in place (no
 /// calendar type), or `None` for anything else.
 pub fn utc_fixed(date: &[u8], time: &[u8]) -> Option<i64> {
+    Some(day_fixed(date)? + second_of_day_fixed(time)?)
+}
+
+/// `YYYY-MM-DD` exactly, as the seconds of its midnight UTC.
+pub fn day_fixed(date: &[u8]) -> Option<i64> {
     let d = fixed_digits(date, b"dddd-dd-dd")?;
-    let t = fixed_digits(time, b"dd:dd:dd")?;
-    let two = |v: &[u8], i: usize| i64::from(v[i] * 10 + v[i + 1]);
-    let year =
-        i64::from(d[0]) * 1000 + i64::from(d[1]) * 100 + i64::from(d[2]) * 10 + i64::from(d[3]);
-    let (month, day) = (two(&d, 5), two(&d, 8));
-    let (h, m, sec) = (two(&t, 0), two(&t, 3), two(&t, 6));
+    let two = |i: usize| i64::from(d[i] * 10 + d[i + 1]);
+    let year = i64::from(d[0]) * 1000 + i64::from(d[1]) * 100 + two(2);
+    let (month, day) = (two(5), two(8));
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -241,10 +243,15 @@ pub fn utc_fixed(date: &[u8], time: &[u8]) -> Option<i64> {
         2 => 28,
         _ => return None,
     };
-    if day < 1 || day > days || h > 23 || m > 59 || sec > 59 {
-        return None;
-    }
-    Some(unix(year, month, day, h * 3600 + m * 60 + sec))
+    (1..=days).contains(&day).then(|| unix(year, month, day, 0))
+}
+
+/// `HH:MM:SS` exactly (no leap second), as seconds into the day.
+pub fn second_of_day_fixed(time: &[u8]) -> Option<i64> {
+    let t = fixed_digits(time, b"dd:dd:dd")?;
+    let two = |i: usize| i64::from(t[i] * 10 + t[i + 1]);
+    let (h, m, sec) = (two(0), two(3), two(6));
+    (h <= 23 && m <= 59 && sec <= 59).then_some(h * 3600 + m * 60 + sec)
 }
 
 /// Seconds since 1970 of a proleptic Gregorian date and a second of the

@@ -178,7 +178,21 @@ fn pic_time_usual(head: &[u8]) -> Option<Stamp> {
     {
         return None;
     }
-    clock::utc_fixed(date, time).map(Stamp::Utc)
+    // The lines of a file mostly share their date: its midnight is
+    // remembered, per thread, rather than worked out again.
+    thread_local! {
+        static LAST_DAY: std::cell::Cell<Option<([u8; 10], i64)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    let midnight = match LAST_DAY.get() {
+        Some((known, m)) if known == date => m,
+        _ => {
+            let m = clock::day_fixed(date)?;
+            LAST_DAY.set(Some((date.try_into().ok()?, m)));
+            m
+        }
+    };
+    Some(Stamp::Utc(midnight + clock::second_of_day_fixed(time)?))
 }
 
 fn srx(line: &str, i: usize) -> Result<Event, String> {
@@ -319,6 +333,8 @@ mod tests {
             "x (FPC Slot 1, PIC Slot 0)",
             "x PIC Slot 0) 2021-02-22 00:00:00 [a) b",
             "Feb 22 00:00:00 cgn-a [FWNAT]:ASP_",
+            "x (FPC Slot 1, PIC Slot 0) \0\0\0\0\0\0\0\0\0\0 00:00:00 [",
+            "x (FPC Slot 1, PIC Slot 0) 2021-02-22 00:00:01 [",
         ];
         for h in heads {
             let h = h.replace("\\t", "\t");

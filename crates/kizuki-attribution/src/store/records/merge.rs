@@ -111,7 +111,8 @@ pub(super) fn dedupe(rows: &mut [DiskRecord], used: &mut [bool]) -> usize {
     // positions, sized to the second, which checks the row itself on a
     // match, so a collision never drops a record.
     const SMALL: usize = 8;
-    let mut table: Vec<usize> = Vec::new();
+    // Kept positions, as offsets from the second's first kept row.
+    let mut table: Vec<u32> = Vec::new();
     let n = rows.len();
     let mut kept = 0usize;
     let mut i = 0usize;
@@ -139,19 +140,20 @@ pub(super) fn dedupe(rows: &mut [DiskRecord], used: &mut [bool]) -> usize {
         } else {
             let bits = (2 * (j - i)).next_power_of_two().trailing_zeros();
             table.clear();
-            table.resize(1 << bits, usize::MAX);
+            table.resize(1 << bits, u32::MAX);
             let mask = (1usize << bits) - 1;
             for k in i..j {
                 let r = rows[k];
                 let mut slot = (quick_hash(&r) >> (64 - bits)) as usize;
                 loop {
                     let p = table[slot];
-                    if p == usize::MAX {
-                        table[slot] = kept;
+                    if p == u32::MAX {
+                        // Fewer rows than the table's size: fits.
+                        table[slot] = (kept - first) as u32;
                         keep(rows, &mut kept, r);
                         break;
                     }
-                    if same_content(&rows[p], &r) {
+                    if same_content(&rows[first + p as usize], &r) {
                         break;
                     }
                     slot = (slot + 1) & mask;
