@@ -91,6 +91,17 @@ impl OpenTable {
         self.hot.get_mut(i)
     }
 
+    /// Looks up the sessions of `recs` without using the answers, so that
+    /// the table's lines they need are on their way to the cache together
+    /// rather than one miss after another as each record is handled.
+    fn warm(&self, recs: &[Rec]) {
+        for r in recs {
+            if let Some(&i) = self.slot.get(&r.session) {
+                std::hint::black_box(self.hot.get(i as usize));
+            }
+        }
+    }
+
     /// The identities open in `group`.
     fn sessions_of_group(&self, group: u64) -> Vec<u64> {
         self.slot
@@ -124,6 +135,10 @@ fn alive_to(o: &Open, config: &SessionConfig) -> i64 {
     (o.last + config.grace_for(o.gap)).max(o.last + 1)
 }
 
+/// Records looked up together ahead of their handling (see
+/// [`OpenTable::warm`]).
+const AHEAD: usize = 16;
+
 pub(super) fn run_day(
     carry_in: &Carry,
     records: impl IntoIterator<Item = Rec>,
@@ -143,68 +158,77 @@ pub(super) fn run_day(
         .collect();
     let mut out = DayOutput::default();
     let mut an = Anomalies::default();
-    for r in records {
-        let r = &r;
-        match r.action {
-            Action::Start => {
-                ended.remove(&r.session);
-                if let Some(o) = open.remove(r.session) {
-                    an.start_while_open += 1;
-                    let end = alive_to(&o, config).min(r.time);
-                    emit(&mut out.spans, &o, end);
-                }
-                open.insert(open_from(r, r.time));
-            }
-            Action::Interim | Action::Lease => match open.hot_mut(r.session) {
-                Some(o) => {
-                    if r.time > o.last {
-                        let seen = u32::try_from(r.time - o.last).unwrap_or(u32::MAX);
-                        o.gap = r.interim.or(Some(seen));
-                        o.last = r.time;
-                    } else if r.interim.is_some() {
-                        o.gap = r.interim;
-                    }
-                }
-                None => {
-                    if r.start.is_none() {
-                        an.interim_without_start += 1;
-                    }
-                    let from = r.start.unwrap_or(r.time).min(r.time);
-                    let mut o = open_from(r, from);
-                    // Continuing a session a reset ended: its interval.
-                    if let Some((_, _, gap)) = ended.remove(&r.session) {
-                        o.gap = o.gap.or(Some(gap));
-                    }
-                    open.insert(o);
-                }
-            },
-            Action::Stop => {
-                ended.remove(&r.session);
-                match open.remove(r.session) {
-                    Some(o) => emit(&mut out.spans, &o, r.time),
-                    None => {
-                        an.stop_without_start += 1;
-                        let o = open_from(r, r.start.unwrap_or(r.time - 1));
-                        emit(&mut out.spans, &o, r.time);
-                    }
-                }
-            }
-            Action::Reset => {
-                let mut ending = open.sessions_of_group(r.group);
-                ending.sort_unstable();
-                for s in ending {
-                    if let Some(o) = open.remove(s) {
-                        an.ended_by_reset += 1;
-                        if let Some(gap) = o.gap {
-                            ended.insert(s, (o.group, r.time, gap));
-                        }
-                        let grace = config.grace_for(o.gap);
-                        let end = if grace > 0 {
-                            alive_to(&o, config).min(r.time)
-                        } else {
-                            r.time
-                        };
+    let mut records = records.into_iter();
+    let mut ahead: Vec<Rec> = Vec::with_capacity(AHEAD);
+    loop {
+        ahead.clear();
+        ahead.extend(records.by_ref().take(AHEAD));
+        if ahead.is_empty() {
+            break;
+        }
+        open.warm(&ahead);
+        for r in &ahead {
+            match r.action {
+                Action::Start => {
+                    ended.remove(&r.session);
+                    if let Some(o) = open.remove(r.session) {
+                        an.start_while_open += 1;
+                        let end = alive_to(&o, config).min(r.time);
                         emit(&mut out.spans, &o, end);
+                    }
+                    open.insert(open_from(r, r.time));
+                }
+                Action::Interim | Action::Lease => match open.hot_mut(r.session) {
+                    Some(o) => {
+                        if r.time > o.last {
+                            let seen = u32::try_from(r.time - o.last).unwrap_or(u32::MAX);
+                            o.gap = r.interim.or(Some(seen));
+                            o.last = r.time;
+                        } else if r.interim.is_some() {
+                            o.gap = r.interim;
+                        }
+                    }
+                    None => {
+                        if r.start.is_none() {
+                            an.interim_without_start += 1;
+                        }
+                        let from = r.start.unwrap_or(r.time).min(r.time);
+                        let mut o = open_from(r, from);
+                        // Continuing a session a reset ended: its interval.
+                        if let Some((_, _, gap)) = ended.remove(&r.session) {
+                            o.gap = o.gap.or(Some(gap));
+                        }
+                        open.insert(o);
+                    }
+                },
+                Action::Stop => {
+                    ended.remove(&r.session);
+                    match open.remove(r.session) {
+                        Some(o) => emit(&mut out.spans, &o, r.time),
+                        None => {
+                            an.stop_without_start += 1;
+                            let o = open_from(r, r.start.unwrap_or(r.time - 1));
+                            emit(&mut out.spans, &o, r.time);
+                        }
+                    }
+                }
+                Action::Reset => {
+                    let mut ending = open.sessions_of_group(r.group);
+                    ending.sort_unstable();
+                    for s in ending {
+                        if let Some(o) = open.remove(s) {
+                            an.ended_by_reset += 1;
+                            if let Some(gap) = o.gap {
+                                ended.insert(s, (o.group, r.time, gap));
+                            }
+                            let grace = config.grace_for(o.gap);
+                            let end = if grace > 0 {
+                                alive_to(&o, config).min(r.time)
+                            } else {
+                                r.time
+                            };
+                            emit(&mut out.spans, &o, end);
+                        }
                     }
                 }
             }

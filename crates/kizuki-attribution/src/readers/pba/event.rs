@@ -71,8 +71,28 @@ fn ipv4(b: &[u8]) -> Option<std::net::Ipv4Addr> {
 
 /// A port.
 pub(super) fn port(text: &str, what: &str) -> Result<u16, String> {
+    if let Some(p) = port_digits(text.as_bytes()) {
+        return Ok(p);
+    }
     text.parse()
         .map_err(|_| format!("{what} {text:?} is not a port number"))
+}
+
+/// One to five digits up to 65535, read without the general parser (which
+/// takes anything else: a sign, or fails).
+fn port_digits(b: &[u8]) -> Option<u16> {
+    if b.is_empty() || b.len() > 5 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+    }
+    u16::try_from(v).ok()
 }
 
 /// `lo-hi`.
@@ -120,6 +140,23 @@ mod tests {
             "1000.1.1.1",
         ] {
             assert_eq!(ipv4(t.as_bytes()), t.parse().ok(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn fast_ports_agree_with_std() {
+        for t in [
+            "0", "1024", "65535", "65536", "99999", "00080", "000080", "+80", "-1", "", "8a",
+            " 80", "80 ", "٣",
+        ] {
+            assert_eq!(port(t, "port").ok(), t.parse::<u16>().ok(), "{t:?}");
+            if let Some(p) = port_digits(t.as_bytes()) {
+                assert_eq!(Some(p), t.parse::<u16>().ok(), "{t:?}");
+            }
+        }
+        for v in 0..=70_000u32 {
+            let t = v.to_string();
+            assert_eq!(port_digits(t.as_bytes()), t.parse::<u16>().ok(), "{t}");
         }
     }
 

@@ -171,11 +171,9 @@ fn pic_time_usual(head: &[u8]) -> Option<Stamp> {
     let rest = &head[close + 1..];
     // " YYYY-MM-DD HH:MM:SS" then a space or the end.
     let (date, time) = (rest.get(1..11)?, rest.get(12..20)?);
-    if rest[0] != b' '
-        || rest[11] != b' '
-        || rest.get(20).is_some_and(|c| *c != b' ')
-        || date.iter().chain(time).any(u8::is_ascii_whitespace)
-    {
+    // (The date and time are checked digit by digit below: a space in
+    // them fails.)
+    if rest[0] != b' ' || rest[11] != b' ' || rest.get(20).is_some_and(|c| *c != b' ') {
         return None;
     }
     // The lines of a file mostly share their date: its midnight is
