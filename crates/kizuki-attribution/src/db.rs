@@ -18,7 +18,7 @@
 
 use crate::error::AttributionError;
 use crate::index::{self, Hit, IndexFile};
-use crate::readers::{self, Format, ReadOptions, ReadOutput, Source, pba};
+use crate::readers::{self, Format, ReadOptions, ReadOutput, Source, pba, radius};
 use crate::record::{LogRecord, Net, SourceKind};
 use crate::session::{self, Anomalies, DAY, SessionConfig};
 use crate::store::{carry, records::DayRecords, records::write_atomic};
@@ -428,9 +428,12 @@ impl Batch {
             Format::PbaNfware => Some(pba::Vendor::Nfware),
             _ => None,
         };
-        if let Some(v) = vendor
-            && let (out, Some(rows)) = pba::read_rows(src, opts, v)
-        {
+        let compact = match (format, vendor) {
+            (_, Some(v)) => Some(pba::read_rows(src, opts, v)),
+            (Format::RadiusDetail, None) => Some(radius::read_rows(src, opts)),
+            _ => None,
+        };
+        if let Some((out, Some(rows))) = compact {
             let records = rows.finish(std::sync::Arc::clone(&src.name))?;
             return Ok((
                 Batch {

@@ -224,12 +224,16 @@ fn batches_read_row_by_row_equal_batches_of_records() {
         (Format::PbaA10, "pba-a10"),
         (Format::PbaNfware, "pba-nfware"),
         (Format::KeaLease4, "kea-lease4"),
+        (Format::RadiusDetail, "radius-detail"),
     ] {
         let mut logs: Vec<_> = std::fs::read_dir(data.join(folder))
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "log" || x == "csv"))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "log" || x == "csv" || x == "detail")
+            })
             .collect();
         logs.sort();
         for log in logs {

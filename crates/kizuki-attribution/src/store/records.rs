@@ -131,7 +131,8 @@ impl RowSink {
 
     /// The records, as [`DayRecords::from_records`] makes them of the same
     /// records of the file `name`.
-    pub(crate) fn finish(self, name: Arc<str>) -> Result<DayRecords, AttributionError> {
+    pub(crate) fn finish(mut self, name: Arc<str>) -> Result<DayRecords, AttributionError> {
+        order_lines(&mut self.rows);
         let names = if self.rows.is_empty() {
             Vec::new()
         } else {

@@ -3,3 +3,4 @@
 mod reader;
 
 pub use reader::read;
+pub(crate) use reader::read_rows;

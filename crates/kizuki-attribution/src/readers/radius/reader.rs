@@ -14,6 +14,7 @@
 use crate::clock::{self, LocalClock};
 use crate::readers::{JumpWatch, Note, ReadOptions, ReadOutput, Source, lines};
 use crate::record::{Action, Holder, LogRecord, Net, Ports, RecordRef, SourceKind, normalize_mac};
+use crate::store::records::RowSink;
 use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -26,13 +27,70 @@ const ADDRESS_ATTRIBUTES: [(&str, u8); 4] = [
     ("Delegated-IPv6-Prefix", b'd'),
 ];
 
+/// The attributes the reader looks at, found once per line rather than
+/// by a search of the record for each.
+const KNOWN: [&str; 16] = [
+    "Acct-Status-Type",
+    "Timestamp",
+    "Acct-Delay-Time",
+    "Event-Timestamp",
+    "NAS-IP-Address",
+    "NAS-IPv6-Address",
+    "NAS-Identifier",
+    "Acct-Session-Id",
+    "Acct-Unique-Session-Id",
+    "NAS-Port",
+    "Acct-Session-Time",
+    "Acct-Interim-Interval",
+    "Framed-IP-Address",
+    "Framed-IPv6-Address",
+    "Framed-IPv6-Prefix",
+    "Delegated-IPv6-Prefix",
+];
+
+/// Which of [`KNOWN`] a name is (its case as FreeRADIUS writes it, or any
+/// other).
+fn known(name: &str) -> Option<usize> {
+    KNOWN
+        .iter()
+        .position(|k| *k == name)
+        .or_else(|| KNOWN.iter().position(|k| k.eq_ignore_ascii_case(name)))
+}
+
 /// One record's attributes, in order.
 struct Attrs<'a> {
     pairs: Vec<(&'a str, Cow<'a, str>)>,
+    /// The first pair of each of [`KNOWN`].
+    first: [Option<u16>; KNOWN.len()],
 }
 
-impl Attrs<'_> {
+impl<'a> Attrs<'a> {
+    fn new() -> Self {
+        Attrs {
+            pairs: Vec::new(),
+            first: [None; KNOWN.len()],
+        }
+    }
+
+    fn push(&mut self, name: &'a str, value: Cow<'a, str>) {
+        if let Some(k) = known(name)
+            && self.first[k].is_none()
+        {
+            self.first[k] = u16::try_from(self.pairs.len()).ok();
+        }
+        self.pairs.push((name, value));
+    }
+
+    fn clear(&mut self) {
+        self.pairs.clear();
+        self.first = [None; KNOWN.len()];
+    }
+
+    /// The first value of an attribute, whatever the case of its name.
     fn get(&self, name: &str) -> Option<&str> {
+        if let Some(k) = KNOWN.iter().position(|k| *k == name) {
+            return self.first[k].map(|i| &*self.pairs[usize::from(i)].1);
+        }
         self.pairs
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -53,19 +111,55 @@ impl Attrs<'_> {
 
 /// Reads a `detail` file.
 pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
+    run(src, opts, false).0
+}
+
+/// As [`read`], with the records in compact form rather than in the
+/// output's `records` (which stays empty).
+pub(crate) fn read_rows(src: &Source, opts: &ReadOptions) -> (ReadOutput, Option<RowSink>) {
+    run(src, opts, true)
+}
+
+/// Where a file's records go.
+struct Sink {
+    rows: Option<RowSink>,
+}
+
+impl Sink {
+    fn push(&mut self, out: &mut ReadOutput, r: LogRecord) {
+        match &mut self.rows {
+            Some(rows) => rows.push(&r),
+            None => out.records.push(r),
+        }
+    }
+}
+
+fn run(src: &Source, opts: &ReadOptions, compact: bool) -> (ReadOutput, Option<RowSink>) {
     let mut out = ReadOutput::default();
-    // A record takes about 300 bytes (a header and ten attributes). Room
-    // for all of them at once: growing a list of millions copies it into
-    // fresh memory at every step, which took most of a large file's time.
-    out.records.reserve(src.data.len() / 256);
+    // A record takes about 350 bytes (a header and ten attributes) and
+    // gives up to three address records. Room for all of them at once:
+    // growing a list of millions copies it into fresh memory at every
+    // step, which took most of a large file's time.
+    let expect = src.data.len() / 128;
+    let mut sink = Sink {
+        rows: compact.then(|| RowSink::with_capacity(expect)),
+    };
+    if !compact {
+        out.records.reserve(expect);
+    }
     let mut clock = LocalClock::new(opts.zone().clone());
     let mut jumps = JumpWatch::default();
-    let text = String::from_utf8_lossy(&src.data);
+    // Checking the whole file is much quicker than the lossy decode, which
+    // only a file that is not UTF-8 needs.
+    let text = match std::str::from_utf8(&src.data) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&src.data),
+    };
     let mut header: Option<(u64, &str)> = None;
-    let mut attrs: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    let mut attrs = Attrs::new();
     let mut bad: Option<String> = None;
     let mut finish = |header: Option<(u64, &str)>,
-                      attrs: &mut Vec<_>,
+                      attrs: &mut Attrs<'_>,
                       bad: &mut Option<String>,
                       out: &mut ReadOutput| {
         let Some((line, head)) = header else {
@@ -75,27 +169,25 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
         if let Some(reason) = bad.take() {
             out.reject(src, line, reason);
         } else {
-            let a = Attrs {
-                pairs: std::mem::take(attrs),
-            };
-            record(src, opts, line, head, &a, &mut clock, &mut jumps, out);
-            // The list goes back for the next record, with its room.
-            *attrs = a.pairs;
+            record(
+                src, opts, line, head, attrs, &mut clock, &mut jumps, out, &mut sink,
+            );
         }
         attrs.clear();
     };
     for (n, raw) in lines(text.as_bytes()) {
-        // `lines` gives bytes; the text is valid UTF-8 (lossy), so this
-        // cannot fail, but a damaged line is rejected rather than trusted.
+        // `lines` cuts at line breaks, which are character boundaries of
+        // the (valid) text.
         let Ok(l) = std::str::from_utf8(raw) else {
             bad.get_or_insert_with(|| "line is not text".into());
             continue;
         };
-        if l.trim().is_empty() {
+        let indented = l.starts_with([' ', '\t']);
+        if l.is_empty() || (indented && l.trim().is_empty()) {
             finish(header.take(), &mut attrs, &mut bad, &mut out);
             continue;
         }
-        if !l.starts_with([' ', '\t']) {
+        if !indented {
             // A header with no blank line before it: the previous record
             // ended anyway (a truncated write).
             finish(header.take(), &mut attrs, &mut bad, &mut out);
@@ -110,9 +202,10 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
             );
             continue;
         }
-        match l.trim().split_once('=') {
-            Some((name, value)) if !name.trim().is_empty() => match unquote(value.trim()) {
-                Some(v) => attrs.push((name.trim(), v)),
+        let pair = memchr::memchr(b'=', l.as_bytes()).map(|i| (l[..i].trim(), l[i + 1..].trim()));
+        match pair {
+            Some((name, value)) if !name.is_empty() => match unquote(value) {
+                Some(v) => attrs.push(name, v),
                 None => {
                     bad.get_or_insert_with(|| format!("line {n}: unterminated string"));
                 }
@@ -123,7 +216,7 @@ pub fn read(src: &Source, opts: &ReadOptions) -> ReadOutput {
         }
     }
     finish(header.take(), &mut attrs, &mut bad, &mut out);
-    out
+    (out, sink.rows)
 }
 
 /// A value as written: `"text"` with backslash escapes (`\"`, `\\`, `\n`,
@@ -170,13 +263,23 @@ fn unquote(v: &str) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
 }
 
+/// The parts, each ended by a zero byte, hashed.
 fn hash(parts: &[&[u8]]) -> u64 {
-    let mut buf = Vec::with_capacity(64);
+    let len: usize = parts.iter().map(|p| p.len() + 1).sum();
+    let mut stack = [0u8; 256];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    let mut at = 0;
     for p in parts {
-        buf.extend_from_slice(p);
-        buf.push(0);
+        buf[at..at + p.len()].copy_from_slice(p);
+        at += p.len() + 1;
     }
-    xxhash_rust::xxh3::xxh3_64(&buf)
+    xxhash_rust::xxh3::xxh3_64(buf)
 }
 
 /// The time of a record; see the module documentation.
@@ -221,6 +324,7 @@ fn record(
     clock: &mut LocalClock,
     jumps: &mut JumpWatch,
     out: &mut ReadOutput,
+    sink: &mut Sink,
 ) {
     let Some(status) = a.get("Acct-Status-Type") else {
         out.reject(src, line, "no Acct-Status-Type");
@@ -267,20 +371,23 @@ fn record(
         line,
     };
     if action == Action::Reset {
-        out.records.push(LogRecord {
-            time,
-            source: SourceKind::Radius,
-            action,
-            session: group,
-            group,
-            net: Net::host(IpAddr::from([0, 0, 0, 0])),
-            ports: Ports::ALL,
-            holder: Holder::Key("".into()),
-            start: None,
-            end: None,
-            interim: None,
-            at,
-        });
+        sink.push(
+            out,
+            LogRecord {
+                time,
+                source: SourceKind::Radius,
+                action,
+                session: group,
+                group,
+                net: Net::host(IpAddr::from([0, 0, 0, 0])),
+                ports: Ports::ALL,
+                holder: Holder::Key("".into()),
+                start: None,
+                end: None,
+                interim: None,
+                at,
+            },
+        );
         return;
     }
     let key_attr = opts.key_attribute();
@@ -288,11 +395,12 @@ fn record(
         out.reject(src, line, format!("no {key_attr} to name the subscriber"));
         return;
     };
-    let holder = match normalize_mac(key) {
-        Some(mac) if !key_attr.eq_ignore_ascii_case("User-Name") => {
-            Holder::Key(format!("mac:{mac}").into())
-        }
-        _ => Holder::user(key),
+    let mac = (!key_attr.eq_ignore_ascii_case("User-Name"))
+        .then(|| normalize_mac(key))
+        .flatten();
+    let holder = match mac {
+        Some(mac) => Holder::Key(format!("mac:{mac}").into()),
+        None => Holder::user(key),
     };
     let session_id = a
         .get("Acct-Session-Id")
@@ -351,20 +459,23 @@ fn record(
             },
             &[tag],
         ]);
-        out.records.push(LogRecord {
-            time,
-            source: SourceKind::Radius,
-            action,
-            session,
-            group,
-            net,
-            ports: Ports::ALL,
-            holder: holder.clone(),
-            start,
-            end: None,
-            interim,
-            at: at.clone(),
-        });
+        sink.push(
+            out,
+            LogRecord {
+                time,
+                source: SourceKind::Radius,
+                action,
+                session,
+                group,
+                net,
+                ports: Ports::ALL,
+                holder: holder.clone(),
+                start,
+                end: None,
+                interim,
+                at: at.clone(),
+            },
+        );
     }
     if !any {
         out.note(
