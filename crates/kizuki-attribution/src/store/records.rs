@@ -1,5 +1,7 @@
-//! A day's records on disk: fixed-size rows (`records.bin`), the files they
-//! came from (`files.json`) and the holders they name (`holders.bin`).
+//! A day's records on disk: fixed-size rows (`records.bin`, each stored as
+//! the bytes that differ from the row before it, see `codec`), the files
+//! they came from (`files.json`) and the holders they name (`holders.bin`).
+//! In memory a day is the parts it was read in (see `rows`).
 //!
 //! Rows are sorted the way the state machines read them (time, then file
 //! name, then line) and hold no duplicates: the same record read twice,
