@@ -212,6 +212,13 @@ impl ShadowserverReader {
         let fast = (self.fast_path && ctx.json_options().is_some())
             .then(|| FastPlan::compile(&plan, &defaults, settings.origin))
             .flatten();
+        if self.fast_path && ctx.json_options().is_some() && fast.is_none() {
+            // Same output, slower: worth knowing when a feed reads slowly.
+            tracing::debug!(
+                "{}: no compiled writer for this report's mapping and header (a header name twice, a field set from two sources, or a required column missing); every row takes the general path, with the same output",
+                src.name
+            );
+        }
         let handler = Handler {
             plan: &plan,
             full_raw: self.full_raw,
