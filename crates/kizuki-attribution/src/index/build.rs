@@ -266,24 +266,66 @@ pub fn build_entries(
     (out, stats)
 }
 
-/// One stable counting pass on 16 bits of the address.
-fn radix_pass(src: &[V4Entry], dst: &mut Vec<V4Entry>, shift: u32) {
-    let mut counts = vec![0usize; 1 << 16];
-    for e in src {
-        counts[((e.addr >> shift) & 0xffff) as usize] += 1;
+/// One stable counting pass on a 16-bit key, from `src` into `dst` (of
+/// the same length), on up to `threads` threads.
+///
+/// Each thread takes a run of `src` and counts its keys. `dst` is then cut
+/// into one piece per key and run, key-major and in run order, so the
+/// threads scatter into pieces of their own and the order of equal keys is
+/// kept.
+fn radix_pass(
+    src: &[V4Entry],
+    dst: &mut [V4Entry],
+    threads: usize,
+    key: impl Fn(&V4Entry) -> usize + Sync,
+) {
+    const KEYS: usize = 1 << 16;
+    let runs: Vec<&[V4Entry]> = src.chunks(src.len().div_ceil(threads).max(1)).collect();
+    let count = |run: &[V4Entry]| {
+        let mut counts = vec![0usize; KEYS];
+        for e in run {
+            counts[key(e)] += 1;
+        }
+        counts
+    };
+    let scatter = |run: &[V4Entry], mut pieces: Vec<&mut [V4Entry]>| {
+        let mut at = vec![0usize; KEYS];
+        for e in run {
+            let k = key(e);
+            pieces[k][at[k]] = *e;
+            at[k] += 1;
+        }
+    };
+    let counts: Vec<Vec<usize>> = if runs.len() == 1 {
+        runs.iter().map(|r| count(r)).collect()
+    } else {
+        std::thread::scope(|s| {
+            let hs: Vec<_> = runs.iter().map(|r| s.spawn(|| count(r))).collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut pieces: Vec<Vec<&mut [V4Entry]>> =
+        runs.iter().map(|_| Vec::with_capacity(KEYS)).collect();
+    let mut rest = dst;
+    for k in 0..KEYS {
+        for (run, c) in counts.iter().enumerate() {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(c[k]);
+            pieces[run].push(head);
+            rest = tail;
+        }
     }
-    let mut sum = 0;
-    for c in counts.iter_mut() {
-        let n = *c;
-        *c = sum;
-        sum += n;
-    }
-    dst.clear();
-    dst.resize(src.len(), V4Entry::default());
-    for e in src {
-        let k = ((e.addr >> shift) & 0xffff) as usize;
-        dst[counts[k]] = *e;
-        counts[k] += 1;
+    if runs.len() == 1 {
+        for (run, p) in runs.into_iter().zip(pieces) {
+            scatter(run, p);
+        }
+    } else {
+        std::thread::scope(|s| {
+            for (run, p) in runs.into_iter().zip(pieces) {
+                s.spawn(move || scatter(run, p));
+            }
+        });
     }
 }
 
@@ -293,16 +335,52 @@ impl Default for V4Entry {
     }
 }
 
-/// Sorts by address (two counting passes), then finishes every address's
-/// entries, the addresses shared out among `threads`.
-fn finish_v4(mut v: Vec<V4Entry>, threads: usize, port_order: bool) -> (Vec<V4Entry>, u64) {
+/// Puts entries in address order and, when `by_port`, in first-port order
+/// within an address; says whether the second holds.
+///
+/// Counting passes, least significant key first, each stable: first port
+/// (when `by_port`), then the address's low and high 16 bits. A port-block
+/// address holds thousands of intervals of a few dozen blocks, so sorting
+/// by port here leaves only each block's own few intervals to sort.
+fn order_v4(v: &mut Vec<V4Entry>, by_port: bool, threads: usize) -> bool {
     if v.len() < 4096 {
         v.sort_unstable_by_key(|e| e.addr);
-    } else {
-        let mut tmp = Vec::new();
-        radix_pass(&v, &mut tmp, 0);
-        radix_pass(&tmp, &mut v, 16);
+        return false;
     }
+    // Zeroed memory from the allocator: the kernel's fresh pages, not a
+    // second pass writing zeros over them.
+    let mut tmp: Vec<V4Entry> = bytemuck::zeroed_vec(v.len());
+    if by_port {
+        radix_pass(v, &mut tmp, threads, |e| usize::from(e.lo));
+        radix_pass(&tmp, v, threads, |e| (e.addr & 0xffff) as usize);
+        radix_pass(v, &mut tmp, threads, |e| (e.addr >> 16) as usize);
+        std::mem::swap(v, &mut tmp);
+    } else {
+        radix_pass(v, &mut tmp, threads, |e| (e.addr & 0xffff) as usize);
+        radix_pass(&tmp, v, threads, |e| (e.addr >> 16) as usize);
+    }
+    by_port
+}
+
+/// Sorts by address, then finishes every address's entries, the addresses
+/// shared out among `threads`.
+pub(super) fn finish_v4(
+    mut v: Vec<V4Entry>,
+    threads: usize,
+    port_order: bool,
+) -> (Vec<V4Entry>, u64) {
+    let by_lo = order_v4(&mut v, port_order, threads);
+    finish_ordered_v4(v, threads, port_order, by_lo)
+}
+
+/// Finishes entries in address order (and first-port order within an
+/// address when `by_lo`).
+pub(super) fn finish_ordered_v4(
+    mut v: Vec<V4Entry>,
+    threads: usize,
+    port_order: bool,
+    by_lo: bool,
+) -> (Vec<V4Entry>, u64) {
     // Address groups, shared out in runs of about equal size.
     let n = v.len();
     let per = n.div_ceil(threads).max(1);
@@ -330,13 +408,13 @@ fn finish_v4(mut v: Vec<V4Entry>, threads: usize, port_order: bool) -> (Vec<V4En
     let results: Vec<(Vec<(usize, usize)>, u64)> = if parts.len() == 1 {
         parts
             .into_iter()
-            .map(|p| finish_run(p, port_order))
+            .map(|p| finish_run(p, port_order, by_lo))
             .collect()
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = parts
                 .into_iter()
-                .map(|p| s.spawn(move || finish_run(p, port_order)))
+                .map(|p| s.spawn(move || finish_run(p, port_order, by_lo)))
                 .collect();
             handles
                 .into_iter()
@@ -360,8 +438,9 @@ fn finish_v4(mut v: Vec<V4Entry>, threads: usize, port_order: bool) -> (Vec<V4En
 }
 
 /// Finishes the address groups of one run in place; returns each group's
-/// start (in the run) and kept length, and the overlaps found.
-fn finish_run(run: &mut [V4Entry], port_order: bool) -> (Vec<(usize, usize)>, u64) {
+/// start (in the run) and kept length, and the overlaps found. With
+/// `by_lo`, each group is already in first-port order.
+fn finish_run(run: &mut [V4Entry], port_order: bool, by_lo: bool) -> (Vec<(usize, usize)>, u64) {
     let mut groups = Vec::new();
     let mut overlaps = 0;
     let mut i = 0;
@@ -370,7 +449,18 @@ fn finish_run(run: &mut [V4Entry], port_order: bool) -> (Vec<(usize, usize)>, u6
         let j = i + run[i..].partition_point(|e| e.addr == addr);
         let g = &mut run[i..j];
         // Join touching intervals of one block and holder.
-        g.sort_unstable_by_key(|e| (e.lo, e.hi, e.holder, e.start, e.end));
+        if by_lo {
+            // Logs are mostly in time order: a block's intervals often are
+            // already.
+            let key = |e: &V4Entry| (e.hi, e.holder, e.start, e.end);
+            for block in g.chunk_by_mut(|a, b| a.lo == b.lo) {
+                if !block.is_sorted_by_key(key) {
+                    block.sort_unstable_by_key(key);
+                }
+            }
+        } else {
+            g.sort_unstable_by_key(|e| (e.lo, e.hi, e.holder, e.start, e.end));
+        }
         let mut kept = 0usize;
         for k in 0..g.len() {
             let e = g[k];

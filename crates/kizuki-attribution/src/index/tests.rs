@@ -168,3 +168,53 @@ fn port_order_queries_agree_with_a_scan() {
         }
     }
 }
+
+/// Ordering port-block entries by first port with counting passes, then
+/// sorting each block's own intervals, gives the same entries and overlaps
+/// as sorting each address's entries whole, for both orders and on one or
+/// two threads.
+#[test]
+fn ordering_by_port_first_changes_nothing() {
+    use super::build::{finish_ordered_v4, finish_v4};
+    use super::layout::V4Entry;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    for n in [100usize, 5000, 60_000] {
+        let mut v = Vec::with_capacity(n);
+        for i in 0..n {
+            // Few addresses over several /16s; blocks mostly aligned, some
+            // odd; times in log order for a while, then shuffled; ties.
+            let addr = [0x0d00_0000u32, 0x0d01_0000, 0xc633_6400][rng.random_range(0..3)]
+                | rng.random_range(0..(n as u32 / 400).max(2));
+            let (lo, hi) = if rng.random_bool(0.8) {
+                let k = rng.random_range(0..64u16);
+                (1024 + k * 1000, 1024 + k * 1000 + 999)
+            } else {
+                let lo = rng.random_range(0..60_000u16);
+                (lo, lo.saturating_add(rng.random_range(0..5000)))
+            };
+            let start = if i < n / 2 {
+                i as u32 * 3
+            } else {
+                rng.random_range(0..40_000u32)
+            };
+            v.push(V4Entry {
+                addr,
+                start,
+                end: start + rng.random_range(0..4000),
+                max_end: 0,
+                holder: rng.random_range(0..6u32),
+                lo,
+                hi,
+            });
+        }
+        for port_order in [true, false] {
+            for threads in [1, 2] {
+                let got = finish_v4(v.clone(), threads, port_order);
+                let mut plain = v.clone();
+                plain.sort_by_key(|e| e.addr);
+                let want = finish_ordered_v4(plain, threads, port_order, false);
+                assert_eq!(got, want, "n={n} port_order={port_order} threads={threads}");
+            }
+        }
+    }
+}
