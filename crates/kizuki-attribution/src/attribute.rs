@@ -54,8 +54,9 @@ impl fmt::Display for Status {
     }
 }
 
-/// Who is behind subscriber keys and static prefixes.
-pub trait SubscriberDirectory {
+/// Who is behind subscriber keys and static prefixes. Shared by the
+/// threads that attribute a batch, hence `Sync`.
+pub trait SubscriberDirectory: Sync {
     /// The subscriber id of a key (`user:…`, `mac:…`, `client-id:…`).
     fn by_key(&self, key: &str) -> Option<String>;
     /// Subscribers with a static assignment (`prefix:…`) holding `ip`.

@@ -128,6 +128,16 @@ fn attribute_agrees_with_the_ground_truth_end_to_end() {
         }
     }
     assert_eq!(text.lines().count(), 1500);
+    // In the order of the input, though the events are attributed on
+    // several threads.
+    let input = std::fs::read_to_string(d.join("isp/observations.jsonl")).unwrap();
+    for (i, (a, b)) in input.lines().zip(text.lines()).enumerate() {
+        let a: serde_json::Value = serde_json::from_str(a).unwrap();
+        let b: serde_json::Value = serde_json::from_str(b).unwrap();
+        for k in ["source.ip", "source.port", "time.source"] {
+            assert_eq!(a[k], b[k], "line {} out of order", i + 1);
+        }
+    }
     assert!(
         wrong.is_empty(),
         "{} disagree:\n{}",

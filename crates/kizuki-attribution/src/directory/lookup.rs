@@ -2,7 +2,7 @@
 
 use crate::attribute::SubscriberDirectory;
 use kizuki_lookup::{IpRange, Segment, flatten};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 
 /// The directory for attribution: built from `(key, subscriber id)` pairs.

@@ -116,6 +116,46 @@ fn no_answer(reason: &str) -> Attribution {
     }
 }
 
+/// Attributes and writes a batch of events as JSON lines, in order, on up
+/// to `threads` threads: each takes a run of the events and gives its text
+/// and the count of each status.
+fn attribute_batch(
+    att: &Attributor<'_>,
+    events: Vec<Event>,
+    threads: usize,
+) -> Vec<(Vec<u8>, BTreeMap<Status, u64>)> {
+    let run = |evs: &mut [Event]| {
+        let mut text = Vec::new();
+        let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
+        for ev in evs {
+            let a = match observation(ev) {
+                Ok(o) => att.attribute(&o),
+                Err(why) => no_answer(why),
+            };
+            *counts.entry(a.status).or_default() += 1;
+            annotate(ev, &a);
+            json::write_event(ev, &mut text, &json::WriteOptions::default());
+        }
+        (text, counts)
+    };
+    let mut events = events;
+    // Below this a thread costs more than it saves.
+    const PER_THREAD: usize = 256;
+    let per = events.len().div_ceil(threads.max(1)).max(PER_THREAD);
+    if events.len() <= per {
+        return vec![run(&mut events)];
+    }
+    std::thread::scope(|s| {
+        let hs: Vec<_> = events
+            .chunks_mut(per)
+            .map(|c| s.spawn(move || run(c)))
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Runs `kizuki attribute`.
 pub fn run(args: AttributeArgs, g: &Global) -> Result<ExitCode> {
     let tol = tolerance(args.tolerance.as_deref(), g)?;
@@ -130,8 +170,8 @@ pub fn run(args: AttributeArgs, g: &Global) -> Result<ExitCode> {
     let mut counts: BTreeMap<Status, u64> = BTreeMap::new();
     let mut line = Vec::new();
     let mut err: Option<anyhow::Error> = None;
-    let ctx =
-        ReadContext::new().threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ctx = ReadContext::new().threads(threads);
     for path in &args.events {
         for src in input::load(path)? {
             Reader::auto()
@@ -147,16 +187,11 @@ pub fn run(args: AttributeArgs, g: &Global) -> Result<ExitCode> {
                             err.get_or_insert(e);
                         }
                     }
-                    for mut ev in b.events {
-                        let a = match observation(&ev) {
-                            Ok(o) => att.attribute(&o),
-                            Err(why) => no_answer(why),
-                        };
-                        *counts.entry(a.status).or_default() += 1;
-                        annotate(&mut ev, &a);
-                        line.clear();
-                        json::write_event(&ev, &mut line, &json::WriteOptions::default());
-                        if let Err(e) = out.write(&line) {
+                    for (text, c) in attribute_batch(&att, b.events, threads) {
+                        for (status, n) in c {
+                            *counts.entry(status).or_default() += n;
+                        }
+                        if let Err(e) = out.write(&text) {
                             err.get_or_insert(e);
                         }
                     }
