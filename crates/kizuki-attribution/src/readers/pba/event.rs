@@ -50,7 +50,9 @@ fn ipv4(b: &[u8]) -> Option<std::net::Ipv4Addr> {
     for (k, octet) in octets.iter_mut().enumerate() {
         let start = i;
         let mut v: u32 = 0;
-        while i < b.len() && b[i].is_ascii_digit() {
+        // A fourth digit already refuses the octet: reading stops there, so
+        // a long run of digits cannot overflow.
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 4 {
             v = v * 10 + u32::from(b[i] - b'0');
             i += 1;
         }
@@ -138,6 +140,9 @@ mod tests {
             "3002::1",
             "1.2.3.-4",
             "1000.1.1.1",
+            "198.51429496729621.1.1",
+            "99999999999999999999.1.1.1",
+            "1.2.3.99999999999999999999",
         ] {
             assert_eq!(ipv4(t.as_bytes()), t.parse().ok(), "{t:?}");
         }
