@@ -257,6 +257,22 @@ fn bytes_that_are_not_utf8() {
     assert_eq!(out.rejects[0].line, 1);
 }
 
+/// A JSON blocklist cut short after a line break: the refusal names the
+/// file's last line, not the one after it.
+#[test]
+fn a_json_blocklist_cut_short_names_its_last_line() {
+    let data = b"[\n  {\"ip_address\": \"192.0.2.1\",\n   \"port\": 443,\n";
+    let out = read_with(&Reader::new(Format::Feodo), "ipblocklist.json", data, 1);
+    assert!(out.events.is_empty());
+    assert_eq!(out.rejects.len(), 1);
+    assert_eq!(out.rejects[0].line, 3, "{}", out.rejects[0].reason);
+    assert!(
+        out.rejects[0].reason.contains("ends before"),
+        "{}",
+        out.rejects[0].reason
+    );
+}
+
 #[test]
 fn empty_files() {
     for (reader, name) in [

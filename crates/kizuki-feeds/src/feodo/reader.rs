@@ -155,10 +155,18 @@ impl FeodoReader {
             Ok(v) => v,
             Err(e) => {
                 batch.rows += 1;
+                // A document cut short ends "at" the line after its last
+                // newline: name the last line there is instead.
+                let lines = src.data.split_inclusive(|&c| c == b'\n').count().max(1);
+                let reason = if e.is_eof() && e.line() > lines {
+                    "not valid JSON: the file ends before the document does".to_owned()
+                } else {
+                    format!("not valid JSON: {e}")
+                };
                 batch.rejects.push(Reject {
                     file: src.name.clone(),
-                    line: e.line() as u64,
-                    reason: format!("not valid JSON: {e}"),
+                    line: e.line().clamp(1, lines) as u64,
+                    reason,
                     raw: src.data.to_vec(),
                 });
                 return;
