@@ -222,6 +222,13 @@ pub fn utc(dt: DateTime) -> Option<i64> {
     ))
 }
 
+/// An epoch time a log may carry: from 1970 until the index's seconds run
+/// out (2106), else `None`. A number outside that is damage, and
+/// refusing it keeps arithmetic on times from overflowing.
+pub fn epoch(t: i64) -> Option<i64> {
+    (0..=i64::from(u32::MAX)).contains(&t).then_some(t)
+}
+
 /// `YYYY-MM-DD` and `HH:MM:SS` exactly, in UTC, as seconds: what
 /// [`parse_plain`] and [`utc`] give for that shape, read in place (no
 /// calendar type), or `None` for anything else.

@@ -393,7 +393,7 @@ pub(crate) struct JumpWatch {
 impl JumpWatch {
     /// Notes `t`; true when it is more than a minute before the latest.
     pub(crate) fn check(&mut self, t: i64) -> bool {
-        let jumped = self.last.is_some_and(|l| t + 60 < l);
+        let jumped = self.last.is_some_and(|l| t.saturating_add(60) < l);
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
         jumped
     }

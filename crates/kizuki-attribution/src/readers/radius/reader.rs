@@ -286,14 +286,18 @@ fn hash(parts: &[&[u8]]) -> u64 {
 fn record_time(head: &str, a: &Attrs<'_>, clock: &mut LocalClock) -> Result<i64, String> {
     if let Some(ts) = a.int("Timestamp")? {
         let delay = a.int("Acct-Delay-Time")?.unwrap_or(0);
-        let t = ts - delay.max(0);
+        let t = clock::epoch(ts)
+            .and_then(|ts| clock::epoch(ts - delay.clamp(0, ts)))
+            .ok_or_else(|| format!("Timestamp {ts} is out of range"))?;
         clock.note(t);
         return Ok(t);
     }
     if let Some(ev) = a.get("Event-Timestamp") {
         if let Ok(epoch) = ev.trim().parse::<i64>() {
-            clock.note(epoch);
-            return Ok(epoch);
+            let t = clock::epoch(epoch)
+                .ok_or_else(|| format!("Event-Timestamp {epoch} is out of range"))?;
+            clock.note(t);
+            return Ok(t);
         }
         let (dt, zone) = clock::parse_event_timestamp(ev)
             .ok_or_else(|| format!("Event-Timestamp {ev:?} is not a time"))?;
