@@ -158,17 +158,20 @@ fn fill(l: &Line<'_>, clock: &mut LocalClock, flow: &mut Flow) -> Result<(), Str
     let num = |v: Option<&[u8]>| v.and_then(parse::uint);
     let add = |a: Option<u64>, b: Option<u64>| match (a, b) {
         (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
     };
     let end = time(l, clock)?;
     let dur = match l.duration {
-        Some(d) => {
-            parse::uint(d).ok_or_else(|| format!("duration {:?} is not seconds", lossy(d)))? as i64
-        }
+        Some(d) => parse::uint(d)
+            .and_then(|d| i64::try_from(d).ok())
+            .and_then(|d| d.checked_mul(1_000_000))
+            .ok_or_else(|| format!("duration {:?} is not seconds", lossy(d)))?,
         None => 0,
     };
     flow.end = end;
-    flow.start = end - dur * 1_000_000;
+    flow.start = end
+        .checked_sub(dur)
+        .ok_or_else(|| format!("duration of {dur} µs runs before any time"))?;
     flow.src = ip(l.srcip, "srcip")?;
     flow.dst = ip(l.dstip, "dstip")?;
     flow.protocol = l.proto.and_then(Protocol::parse);

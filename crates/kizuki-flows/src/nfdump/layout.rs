@@ -144,7 +144,7 @@ impl NfdumpLayout {
             // milliseconds since the epoch (output_csv_fast.c).
             return parse::uint(v)
                 .and_then(|ms| i64::try_from(ms).ok())
-                .map(|ms| ms * 1000)
+                .and_then(|ms| ms.checked_mul(1000))
                 .ok_or_else(|| format!("time {:?} is not epoch milliseconds", lossy(v)));
         }
         if v.len() > 4 && v[4] == b'-' {

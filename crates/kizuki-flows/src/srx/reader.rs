@@ -95,10 +95,15 @@ fn parse_body(kind: Kind, body: &[u8], t: i64, flow: &mut Flow) -> Result<(), St
         text(kind, trimmed)?
     };
     let elapsed = match kind {
-        Kind::Close => f.elapsed.unwrap_or(0) * 1_000_000,
+        Kind::Close => f
+            .elapsed
+            .unwrap_or(0)
+            .checked_mul(1_000_000)
+            .filter(|e| *e >= 0)
+            .ok_or("elapsed-time out of range")?,
         _ => 0,
     };
-    flow.start = t - elapsed;
+    flow.start = t.checked_sub(elapsed).ok_or("elapsed-time out of range")?;
     flow.end = t;
     flow.src = f.src;
     flow.src_port = f.sport;
@@ -133,7 +138,9 @@ struct Fields {
 fn add(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        // Counts so large they overflow are nonsense; they do not refuse
+        // the session.
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
     }
 }
 

@@ -163,7 +163,9 @@ impl Row<'_> {
         if dur < 0 {
             return Err("negative duration".into());
         }
-        flow.end = start + dur;
+        flow.end = start
+            .checked_add(dur)
+            .ok_or_else(|| format!("duration {dur} runs past any time"))?;
         flow.src = ip(self.orig_h, "id.orig_h")?;
         flow.dst = ip(self.resp_h, "id.resp_h")?;
         flow.protocol = self.proto.and_then(Protocol::parse).or_else(|| {

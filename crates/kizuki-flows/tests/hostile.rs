@@ -1,0 +1,211 @@
+//! Bad input is normal input: every flow and NAT log reader, and the asset
+//! inventory, is given its own fixtures damaged at random, and with each
+//! number in turn made too large for any integer. None may panic;
+//! every line is a flow, a reject or skipped; every reject names the input
+//! and a line that exists; nfdump read on several threads gives what one
+//! thread gives.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kizuki_damage::{Damage, lines, overlong_numbers};
+use kizuki_flows::{Collect, Flow, FlowFormat, Inventory, ReadOptions, Reject};
+use serde::Deserialize;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Damaged copies made of each fixture.
+const VARIANTS: usize = 150;
+
+/// Pieces of the formats read here, besides the common ones.
+const PIECES: &[&[u8]] = &[
+    b"=",
+    b"\"\"",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"null",
+    b"#fields",
+    b"#separator \\x09",
+    b"(empty)",
+    b"-1.5",
+    b"1e309",
+    b"srcip=",
+    b"date=2021-02-30 time=25:00:00",
+    b"RT_FLOW_SESSION_CREATE",
+    b"[junos@2636.1.1.1.2.26 ",
+    b"|",
+    b";",
+];
+
+#[derive(Deserialize, Default)]
+struct Opts {
+    zone: Option<String>,
+    year: Option<i16>,
+    mapping: Option<String>,
+}
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// Each log fixture with its format and options, as the golden tests read
+/// it.
+fn logs() -> Vec<(PathBuf, FlowFormat, ReadOptions)> {
+    let mut v = Vec::new();
+    for (dir, spec) in [
+        ("nfdump", "nfdump"),
+        ("zeek", "zeek"),
+        ("srx", "srx"),
+        ("fortigate", "fortigate"),
+        ("mapped", "csv:unused"),
+    ] {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(data().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                !(n.ends_with(".expected.jsonl")
+                    || n.ends_with(".opts.toml")
+                    || n.ends_with(".mapping.toml")
+                    || n == "README.md")
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let o: Opts = std::fs::read_to_string(format!("{}.opts.toml", path.display()))
+                .map(|t| toml::from_str(&t).unwrap())
+                .unwrap_or_default();
+            let mut ro = ReadOptions::new().year(o.year.or(Some(2021)));
+            if let Some(z) = &o.zone {
+                ro = ro.zone_name(z).unwrap();
+            }
+            let fmt = match &o.mapping {
+                Some(m) => {
+                    FlowFormat::from_spec(&format!("csv:{}", data().join(dir).join(m).display()))
+                        .unwrap()
+                }
+                None => FlowFormat::from_spec(spec).unwrap(),
+            };
+            v.push((path, fmt, ro));
+        }
+    }
+    assert!(v.len() >= 8, "{} fixtures", v.len());
+    v
+}
+
+fn check_rejects(rejects: &[Reject], name: &str, lines: u64) -> Result<(), String> {
+    for r in rejects {
+        if &*r.file != name || r.line > lines.max(1) {
+            return Err(format!(
+                "a reject names {}:{} (the input has {lines} lines): {}",
+                r.file, r.line, r.reason
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_log(
+    fmt: &FlowFormat,
+    ro: &ReadOptions,
+    name: &Arc<str>,
+    nfdump: bool,
+    data: &[u8],
+) -> Result<(), String> {
+    let nlines = lines(data).len() as u64;
+    let mut seq = Collect::default();
+    let read = catch_unwind(AssertUnwindSafe(|| {
+        fmt.read(std::io::Cursor::new(data), name, ro, &mut seq)
+    }))
+    .map_err(|_| "the reader panicked".to_string())?;
+    // An input that cannot be read at all is an error, not a panic.
+    let Ok(summary) = read else {
+        return Ok(());
+    };
+    if summary.lines != summary.flows + summary.rejected + summary.skipped {
+        return Err(format!(
+            "lines are not flows, rejects and skipped lines: {summary:?}"
+        ));
+    }
+    if summary.flows != seq.flows.len() as u64 || summary.rejected != seq.rejects.len() as u64 {
+        return Err(format!(
+            "the summary counts {} flows and {} rejects, the sink got {} and {}",
+            summary.flows,
+            summary.rejected,
+            seq.flows.len(),
+            seq.rejects.len()
+        ));
+    }
+    check_rejects(&seq.rejects, name, nlines)?;
+    if nfdump {
+        let reader = kizuki_flows::nfdump::NfdumpReader::new(ro.clone());
+        let (sinks, s2) = catch_unwind(AssertUnwindSafe(|| {
+            reader.read_parallel(std::io::Cursor::new(data), name, 3, Collect::default)
+        }))
+        .map_err(|_| "the parallel reader panicked".to_string())?
+        .map_err(|e| format!("the parallel reader failed where one thread did not: {e}"))?;
+        let mut flows: Vec<Flow> = sinks.iter().flat_map(|s| s.flows.clone()).collect();
+        let mut rejects: Vec<Reject> = sinks.iter().flat_map(|s| s.rejects.clone()).collect();
+        flows.sort_by_key(|f| f.line);
+        rejects.sort_by_key(|r| r.line);
+        if flows != seq.flows || rejects != seq.rejects || s2 != summary {
+            return Err("three threads read differently from one".into());
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn damaged_logs_never_panic_and_account_for_every_line() {
+    // KIZUKI_DAMAGE_SEED=7 KIZUKI_DAMAGE_VARIANTS=2000 searches further.
+    let mut damage = Damage::new(2021, VARIANTS, PIECES);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (path, fmt, ro) in logs() {
+        let data = std::fs::read(&path).unwrap();
+        let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
+        let nfdump = path.parent().unwrap().ends_with("nfdump");
+        let copies = (0..damage.variants()).map(|_| damage.copy(&data));
+        for (k, d) in copies.chain(overlong_numbers(&data, 2000)).enumerate() {
+            checked += 1;
+            if let Err(why) = check_log(&fmt, &ro, &name, nfdump, &d) {
+                failures.push(format!(
+                    "{} variant {k}: {why}\n--- input ---\n{}",
+                    path.display(),
+                    String::from_utf8_lossy(&d)
+                ));
+            }
+        }
+    }
+    // The inventory.
+    let path = data().join("inventory/assets.csv");
+    let data = std::fs::read(&path).unwrap();
+    let name: Arc<str> = "assets.csv".into();
+    let copies = (0..damage.variants()).map(|_| damage.copy(&data));
+    for (k, d) in copies.chain(overlong_numbers(&data, 2000)).enumerate() {
+        checked += 1;
+        let read = catch_unwind(AssertUnwindSafe(|| {
+            Inventory::read(std::io::Cursor::new(&d), &name)
+        }));
+        let why = match read {
+            Err(_) => Some("the inventory reader panicked".to_string()),
+            Ok(Ok((_, rejects))) => check_rejects(&rejects, &name, lines(&d).len() as u64).err(),
+            Ok(Err(_)) => None,
+        };
+        if let Some(why) = why {
+            failures.push(format!(
+                "assets.csv variant {k}: {why}\n--- input ---\n{}",
+                String::from_utf8_lossy(&d)
+            ));
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} damaged inputs failed; the first:\n{}",
+        failures.len(),
+        failures[0]
+    );
+}
