@@ -275,6 +275,11 @@ pub fn normalize_mac(text: &str) -> Option<String> {
 /// Octets in hex as lower-case `aa:bb:…`.
 fn normalize_hex(text: &str) -> Option<String> {
     let t = text.trim();
+    // Hex is ASCII: anything else is refused before the text is cut into
+    // pairs of bytes (which could split a character).
+    if !t.is_ascii() {
+        return None;
+    }
     let octets: Vec<String> = if t.contains(':') {
         t.split(':')
             .map(|p| match p.len() {
@@ -434,6 +439,9 @@ mod tests {
             Some("client-id:01:aa:bb".into())
         );
         assert_eq!(Holder::client_id("01a"), None);
+        // Not hex, and not cut inside a character either.
+        assert_eq!(Holder::client_id("縺003"), None);
+        assert_eq!(Holder::client_id("é1"), None);
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn check(format: Format, name: &str, data: Vec<u8>, import: bool) -> Result<(), 
         .iter()
         .chain(whole.notes.iter().map(|(_, l)| l))
     {
-        if r.file != name || r.line > nlines.max(1) {
+        if r.file != name || r.line == 0 || r.line > nlines.max(1) {
             return Err(format!(
                 "a reject or note names {}:{} (the file has {nlines} lines): {}",
                 r.file, r.line, r.reason
@@ -175,4 +175,36 @@ fn damaged_logs_never_panic_and_read_alike_both_ways() {
         failures.len(),
         failures[0]
     );
+}
+
+/// The subscriber directory's CSV, damaged: no panic, and every refused
+/// row names the file and a line that exists.
+#[test]
+fn a_damaged_subscriber_directory_never_panics() {
+    let good = "subscriber_id,name,kind,emails,language,timezone,postal_address,keys\n\
+        S001,Sato Taro,person,taro@example.jp,ja,Asia/Tokyo,\"Tokyo, Chiyoda 1-1\",user:taro;mac:00:11:22:33:44:55\n\
+        S002,\"Example KK, General Affairs\",company,soumu@example.co.jp;it@example.co.jp,ja,Asia/Tokyo,Osaka 2-2,prefix:198.51.100.0/28;client-id:01:aa:bb\n\
+        S003,Jane Doe,person,jane@example.org,en,Europe/Berlin,Berlin 3,user:jane;prefix:2001:db8:1::/48\n";
+    let mut damage = Damage::new(7, VARIANTS * 4, PIECES);
+    let copies: Vec<Vec<u8>> = (0..damage.variants())
+        .map(|_| damage.copy(good.as_bytes()))
+        .chain(overlong_numbers(good.as_bytes(), 500))
+        .collect();
+    for (k, d) in copies.iter().enumerate() {
+        let lines = lines(d).len() as u64;
+        let (_, errors) = catch_unwind(AssertUnwindSafe(|| {
+            kizuki_attribution::directory::read_csv("subscribers.csv", d)
+        }))
+        .unwrap_or_else(|_| panic!("variant {k} panicked:\n{}", String::from_utf8_lossy(d)));
+        for e in errors {
+            assert!(
+                e.file == "subscribers.csv" && e.line >= 1 && e.line <= lines.max(1),
+                "variant {k}: {}:{} of {lines} lines: {}\n{}",
+                e.file,
+                e.line,
+                e.reason,
+                String::from_utf8_lossy(d)
+            );
+        }
+    }
 }
