@@ -127,7 +127,7 @@ fn check(reader: &Reader, file_name: &str, data: &[u8]) -> Result<(), String> {
             for (file, line, reason) in rejects {
                 // A reject names the file it was in (an archive member's
                 // name starts with the archive's) and a line that exists.
-                if !file.starts_with(file_name) || *line > lines.max(1) {
+                if !file.starts_with(file_name) || *line == 0 || *line > lines.max(1) {
                     return Err(format!(
                         "a reject names {file}:{line} (the file has {lines} lines): {reason}"
                     ));

@@ -97,7 +97,7 @@ fn logs() -> Vec<(PathBuf, FlowFormat, ReadOptions)> {
 
 fn check_rejects(rejects: &[Reject], name: &str, lines: u64) -> Result<(), String> {
     for r in rejects {
-        if &*r.file != name || r.line > lines.max(1) {
+        if &*r.file != name || r.line == 0 || r.line > lines.max(1) {
             return Err(format!(
                 "a reject names {}:{} (the input has {lines} lines): {}",
                 r.file, r.line, r.reason
@@ -207,5 +207,54 @@ fn damaged_logs_never_panic_and_account_for_every_line() {
         "{} of {checked} damaged inputs failed; the first:\n{}",
         failures.len(),
         failures[0]
+    );
+}
+
+/// A mapped CSV with CRLF line ends reads as with LF (quoted last fields
+/// too), and a lone CR inside a line does not split it into two rows.
+#[test]
+fn crlf_and_lone_cr_in_mapped_csv() {
+    let (path, fmt, ro) = logs()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("mapped/natlog.csv"))
+        .unwrap();
+    let lf = std::fs::read(&path).unwrap();
+    let crlf: Vec<u8> = lf
+        .iter()
+        .flat_map(|&c| {
+            if c == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    let name: Arc<str> = "natlog.csv".into();
+    let read = |d: &[u8]| {
+        let mut c = Collect::default();
+        let s = fmt
+            .read(std::io::Cursor::new(d), &name, &ro, &mut c)
+            .unwrap();
+        (c, s)
+    };
+    let (a, sa) = read(&lf);
+    let (b, sb) = read(&crlf);
+    assert!(!a.flows.is_empty());
+    assert_eq!(a.flows, b.flows);
+    assert_eq!(a.rejects.len(), b.rejects.len());
+    assert_eq!(
+        (sa.lines, sa.flows, sa.rejected, sa.skipped),
+        (sb.lines, sb.flows, sb.rejected, sb.skipped)
+    );
+    // A CR in the middle of the second line: still one row for that line.
+    let mut cr = lf.clone();
+    let second = cr.iter().position(|&c| c == b'\n').unwrap() + 10;
+    cr.insert(second, b'\r');
+    let (c, sc) = read(&cr);
+    assert_eq!(sc.lines, sa.lines);
+    assert_eq!(sc.lines, sc.flows + sc.rejected + sc.skipped);
+    assert_eq!(
+        c.flows.len() + c.rejects.len(),
+        a.flows.len() + a.rejects.len()
     );
 }

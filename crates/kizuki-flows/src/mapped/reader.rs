@@ -134,9 +134,13 @@ impl MappedReader {
         file: &Arc<str>,
         sink: &mut dyn FlowSink,
     ) -> Result<ReadSummary, FlowError> {
+        // Only a line feed ends a row, so that rows and lines agree: a lone
+        // CR inside a line (damage) stays in its field, and the CR of a
+        // CRLF is trimmed with the rest of the last field's white space.
         let mut rd = csv::ReaderBuilder::new()
             .delimiter(self.mapping.delimiter_byte()?)
             .comment(self.mapping.comment_byte()?)
+            .terminator(csv::Terminator::Any(b'\n'))
             .has_headers(false)
             .flexible(true)
             .from_reader(LastByte {
