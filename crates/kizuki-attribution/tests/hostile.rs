@@ -12,7 +12,7 @@
 use kizuki_attribution::readers::{self, Format, ReadOptions, Source};
 use kizuki_attribution::session::SessionConfig;
 use kizuki_attribution::{Assignments, Batch};
-use kizuki_damage::{Damage, lines, overlong_numbers};
+use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -205,6 +205,32 @@ fn a_damaged_subscriber_directory_never_panics() {
                 e.reason,
                 String::from_utf8_lossy(d)
             );
+        }
+    }
+}
+
+/// Every log fixture with CRLF line ends gives the records (their lines
+/// included), rejects and notes it gives with LF.
+#[test]
+fn crlf_reads_as_lf() {
+    for format in Format::ALL {
+        for path in inputs(format) {
+            let lf = std::fs::read(&path).unwrap();
+            let opts = options(format);
+            let read = |d: Vec<u8>| {
+                let out = readers::read(format, &Source::from_bytes("f", d), &opts);
+                let lines = |v: &[kizuki_attribution::LineError]| {
+                    v.iter().map(|e| e.line).collect::<Vec<_>>()
+                };
+                let notes: Vec<_> = out.notes.iter().map(|(_, l)| l.clone()).collect();
+                (
+                    format!("{:?}", out.records),
+                    lines(&out.rejects),
+                    lines(&notes),
+                    out.read,
+                )
+            };
+            assert_eq!(read(lf.clone()), read(crlf(&lf)), "{}", path.display());
         }
     }
 }

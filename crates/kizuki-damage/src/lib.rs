@@ -172,6 +172,19 @@ pub fn overlong_numbers(data: &[u8], max: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// `data` with every LF line end made CRLF, as files written on Windows
+/// arrive.
+pub fn crlf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 16);
+    for (i, &c) in data.iter().enumerate() {
+        if c == b'\n' && (i == 0 || data[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The lines of `data`, each with its line break.
 pub fn lines(data: &[u8]) -> Vec<&[u8]> {
     data.split_inclusive(|&c| c == b'\n').collect()
@@ -201,6 +214,11 @@ mod tests {
         assert_eq!(v[3], b"a1,98765432109876543210987\n333");
         assert_eq!(v[5], b"a1,9223372036854775807\n333");
         assert_eq!(overlong_numbers(b"1 2 3 4", 2).len(), 2);
+    }
+
+    #[test]
+    fn crlf_only_where_there_is_none() {
+        assert_eq!(crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_damage::{Damage, lines, overlong_numbers};
+use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
 use kizuki_feeds::{ReadContext, Reader, input};
@@ -174,4 +174,33 @@ fn damaged_feeds_never_panic_and_read_alike_every_way() {
         failures.len(),
         failures[0]
     );
+}
+
+/// Every fixture with CRLF line ends gives as many events, from the same
+/// lines, and refuses the same lines as with LF.
+#[test]
+fn crlf_reads_as_lf() {
+    for (path, reader) in fixtures() {
+        let lf = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let read = |d: &[u8]| {
+            let (events, rejects) = run(&reader, &name, d, 1, true).unwrap();
+            let lines: Vec<serde_json::Value> = events
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["extra.origin.line"]
+                        .clone()
+                })
+                .collect();
+            let refused: Vec<u64> = rejects.iter().map(|r| r.1).collect();
+            (lines, refused)
+        };
+        let (a, b) = (read(&lf), read(&crlf(&lf)));
+        assert!(!a.0.is_empty() || !a.1.is_empty(), "{name}");
+        assert!(
+            a.0.iter().all(|l| l.is_u64()),
+            "{name}: events carry their line"
+        );
+        assert_eq!(a, b, "{name}");
+    }
 }

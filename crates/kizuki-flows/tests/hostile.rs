@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_damage::{Damage, lines, overlong_numbers};
+use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
 use kizuki_flows::{Collect, Flow, FlowFormat, Inventory, ReadOptions, Reject};
 use serde::Deserialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -257,4 +257,23 @@ fn crlf_and_lone_cr_in_mapped_csv() {
         c.flows.len() + c.rejects.len(),
         a.flows.len() + a.rejects.len()
     );
+}
+
+/// Every log fixture with CRLF line ends gives the flows (line numbers
+/// included) and the rejects' lines it gives with LF.
+#[test]
+fn crlf_reads_as_lf() {
+    for (path, fmt, ro) in logs() {
+        let lf = std::fs::read(&path).unwrap();
+        let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
+        let read = |d: &[u8]| {
+            let mut c = Collect::default();
+            let s = fmt
+                .read(std::io::Cursor::new(d), &name, &ro, &mut c)
+                .unwrap();
+            let lines: Vec<u64> = c.rejects.iter().map(|r| r.line).collect();
+            (c.flows, lines, (s.lines, s.flows, s.rejected, s.skipped))
+        };
+        assert_eq!(read(&lf), read(&crlf(&lf)), "{}", path.display());
+    }
 }
