@@ -12,7 +12,7 @@
 use kizuki_attribution::readers::{self, Format, ReadOptions, Source};
 use kizuki_attribution::session::SessionConfig;
 use kizuki_attribution::{Assignments, Batch};
-use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
+use kizuki_damage::{Damage, Report, crlf, lines};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -147,34 +147,20 @@ fn check(format: Format, name: &str, data: Vec<u8>, import: bool) -> Result<(), 
 fn damaged_logs_never_panic_and_read_alike_both_ways() {
     // KIZUKI_DAMAGE_SEED=7 KIZUKI_DAMAGE_VARIANTS=2000 searches further.
     let mut damage = Damage::new(2021, VARIANTS, PIECES);
-    let mut failures = Vec::new();
-    let mut checked = 0;
+    let mut report = Report::new();
     for format in Format::ALL {
         let files = inputs(format);
         assert!(!files.is_empty(), "no fixtures for {}", format.name());
         for path in files {
             let data = std::fs::read(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let copies = (0..damage.variants()).map(|_| damage.copy(&data));
-            for (k, d) in copies.chain(overlong_numbers(&data, 2000)).enumerate() {
-                checked += 1;
-                if let Err(why) = check(format, &name, d.clone(), k < IMPORTED) {
-                    failures.push(format!(
-                        "{} {name} variant {k}: {why}\n--- input ---\n{}",
-                        format.name(),
-                        String::from_utf8_lossy(&d)
-                    ));
-                }
-            }
+            let label = format!("{} {name}", format.name());
+            report.each(&mut damage, &label, &data, 2000, |k, d| {
+                check(format, &name, d.to_vec(), k < IMPORTED)
+            });
         }
     }
-    assert!(checked > 1000, "{checked}");
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} damaged inputs failed; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    report.assert_clean(1000);
 }
 
 /// The subscriber directory's CSV, damaged: no panic, and every refused
@@ -186,27 +172,31 @@ fn a_damaged_subscriber_directory_never_panics() {
         S002,\"Example KK, General Affairs\",company,soumu@example.co.jp;it@example.co.jp,ja,Asia/Tokyo,Osaka 2-2,prefix:198.51.100.0/28;client-id:01:aa:bb\n\
         S003,Jane Doe,person,jane@example.org,en,Europe/Berlin,Berlin 3,user:jane;prefix:2001:db8:1::/48\n";
     let mut damage = Damage::new(7, VARIANTS * 4, PIECES);
-    let copies: Vec<Vec<u8>> = (0..damage.variants())
-        .map(|_| damage.copy(good.as_bytes()))
-        .chain(overlong_numbers(good.as_bytes(), 500))
-        .collect();
-    for (k, d) in copies.iter().enumerate() {
-        let lines = lines(d).len() as u64;
-        let (_, errors) = catch_unwind(AssertUnwindSafe(|| {
-            kizuki_attribution::directory::read_csv("subscribers.csv", d)
-        }))
-        .unwrap_or_else(|_| panic!("variant {k} panicked:\n{}", String::from_utf8_lossy(d)));
-        for e in errors {
-            assert!(
-                e.file == "subscribers.csv" && e.line >= 1 && e.line <= lines.max(1),
-                "variant {k}: {}:{} of {lines} lines: {}\n{}",
-                e.file,
-                e.line,
-                e.reason,
-                String::from_utf8_lossy(d)
-            );
-        }
-    }
+    let mut report = Report::new();
+    report.each(
+        &mut damage,
+        "subscribers.csv",
+        good.as_bytes(),
+        500,
+        |_, d| {
+            let lines = lines(d).len() as u64;
+            let (_, errors) = catch_unwind(AssertUnwindSafe(|| {
+                kizuki_attribution::directory::read_csv("subscribers.csv", d)
+            }))
+            .map_err(|_| "the reader panicked".to_string())?;
+            match errors
+                .iter()
+                .find(|e| e.file != "subscribers.csv" || e.line == 0 || e.line > lines.max(1))
+            {
+                Some(e) => Err(format!(
+                    "{}:{} of {lines} lines: {}",
+                    e.file, e.line, e.reason
+                )),
+                None => Ok(()),
+            }
+        },
+    );
+    report.assert_clean(500);
 }
 
 /// Every log fixture with CRLF line ends gives the records (their lines

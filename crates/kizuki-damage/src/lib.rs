@@ -130,6 +130,57 @@ impl Damage {
     }
 }
 
+/// What damaged copies did to a reader: how many were checked and which
+/// failed.
+#[derive(Default)]
+pub struct Report {
+    checked: usize,
+    failures: Vec<String>,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new() -> Report {
+        Report::default()
+    }
+
+    /// Checks every copy of `data` that `damage` makes, then up to
+    /// `overlong` copies with an overflowing number; `check` gets the
+    /// copy's number and bytes. A failure is kept with `label` and the copy.
+    pub fn each(
+        &mut self,
+        damage: &mut Damage,
+        label: &str,
+        data: &[u8],
+        overlong: usize,
+        mut check: impl FnMut(usize, &[u8]) -> Result<(), String>,
+    ) {
+        let copies = (0..damage.variants()).map(|_| damage.copy(data));
+        for (k, d) in copies.chain(overlong_numbers(data, overlong)).enumerate() {
+            self.checked += 1;
+            if let Err(why) = check(k, &d) {
+                self.failures.push(format!(
+                    "{label} copy {k}: {why}\n--- input ---\n{}",
+                    String::from_utf8_lossy(&d)
+                ));
+            }
+        }
+    }
+
+    /// Panics, showing the first failure, unless every copy passed and at
+    /// least `min` were checked.
+    pub fn assert_clean(&self, min: usize) {
+        assert!(self.checked >= min, "only {} copies checked", self.checked);
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} damaged inputs failed; the first:\n{}",
+            self.failures.len(),
+            self.checked,
+            self.failures[0]
+        );
+    }
+}
+
 /// Numbers that overflow: more digits than any integer holds, the largest
 /// `u64` (which turns negative as an `i64`), and the largest `i64` (which
 /// overflows once scaled, say from seconds to microseconds).
@@ -219,6 +270,24 @@ mod tests {
     #[test]
     fn crlf_only_where_there_is_none() {
         assert_eq!(crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+    }
+
+    #[test]
+    fn a_report_keeps_failures_with_their_input() {
+        let mut r = Report::new();
+        let mut d = Damage::new(3, 20, &[]);
+        r.each(&mut d, "x", b"1,2\n", 10, |k, _| {
+            if k == 5 { Err("five".into()) } else { Ok(()) }
+        });
+        assert_eq!(r.checked, 20 + 2 * 3);
+        assert_eq!(r.failures.len(), 1);
+        assert!(r.failures[0].starts_with("x copy 5: five\n--- input ---\n"));
+        let clean = Report {
+            checked: 5,
+            failures: Vec::new(),
+        };
+        clean.assert_clean(5);
+        assert!(std::panic::catch_unwind(|| r.assert_clean(1)).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
+use kizuki_damage::{Damage, Report, crlf, lines};
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
 use kizuki_feeds::{ReadContext, Reader, input};
@@ -151,29 +151,15 @@ fn check(reader: &Reader, file_name: &str, data: &[u8]) -> Result<(), String> {
 fn damaged_feeds_never_panic_and_read_alike_every_way() {
     // KIZUKI_DAMAGE_SEED=7 KIZUKI_DAMAGE_VARIANTS=2000 searches further.
     let mut damage = Damage::new(2021, VARIANTS, PIECES);
-    let mut failures = Vec::new();
-    let mut checked = 0;
+    let mut report = Report::new();
     for (path, reader) in fixtures() {
         let data = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let copies = (0..damage.variants()).map(|_| damage.copy(&data));
-        for (k, d) in copies.chain(overlong_numbers(&data, 300)).enumerate() {
-            checked += 1;
-            if let Err(why) = check(&reader, &name, &d) {
-                failures.push(format!(
-                    "{name} variant {k}: {why}\n--- input ---\n{}",
-                    String::from_utf8_lossy(&d)
-                ));
-            }
-        }
+        report.each(&mut damage, &name, &data, 300, |_, d| {
+            check(&reader, &name, d)
+        });
     }
-    assert!(checked > 1000, "{checked}");
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} damaged inputs failed; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    report.assert_clean(1000);
 }
 
 /// Every fixture with CRLF line ends gives as many events, from the same

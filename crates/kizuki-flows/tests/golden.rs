@@ -6,18 +6,12 @@
 //! them by hand before committing).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_flows::{Flow, FlowFormat, FlowSink, Inventory, ReadOptions, Reject};
-use serde::Deserialize;
+mod common;
+
+use common::{inputs, logs};
+use kizuki_flows::{Flow, FlowSink, Inventory, Reject};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Opts {
-    zone: Option<String>,
-    year: Option<i16>,
-    mapping: Option<String>,
-}
 
 struct Lines(Vec<String>);
 
@@ -29,27 +23,6 @@ impl FlowSink for Lines {
         self.0
             .push(serde_json::json!({ "reject": reject }).to_string());
     }
-}
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-fn inputs(dir: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(data().join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let n = p.file_name().unwrap().to_string_lossy().into_owned();
-            !(n.ends_with(".expected.jsonl")
-                || n.ends_with(".opts.toml")
-                || n.ends_with(".mapping.toml")
-                || n == "README.md")
-        })
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no inputs in {dir}");
-    v
 }
 
 fn check(path: &Path, got: Vec<String>) {
@@ -85,22 +58,7 @@ fn check(path: &Path, got: Vec<String>) {
 }
 
 fn run(dir: &str, format: &str) {
-    for path in inputs(dir) {
-        let opts_path = PathBuf::from(format!("{}.opts.toml", path.display()));
-        let o: Opts = std::fs::read_to_string(&opts_path)
-            .map(|t| toml::from_str(&t).unwrap())
-            .unwrap_or_default();
-        let mut ro = ReadOptions::new().year(o.year.or(Some(2021)));
-        if let Some(z) = &o.zone {
-            ro = ro.zone_name(z).unwrap();
-        }
-        let fmt = match &o.mapping {
-            Some(m) => {
-                FlowFormat::from_spec(&format!("csv:{}", data().join(dir).join(m).display()))
-                    .unwrap()
-            }
-            None => FlowFormat::from_spec(format).unwrap(),
-        };
+    for (path, fmt, ro) in logs(dir, format) {
         let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
         let mut out = Lines(Vec::new());
         let f = std::fs::File::open(&path).unwrap();
@@ -125,15 +83,7 @@ fn nfdump() {
 #[test]
 fn nfdump_parallel_matches_sequential() {
     // The threaded reader must deliver the same flows and rejects.
-    for path in inputs("nfdump") {
-        let opts_path = PathBuf::from(format!("{}.opts.toml", path.display()));
-        let o: Opts = std::fs::read_to_string(&opts_path)
-            .map(|t| toml::from_str(&t).unwrap())
-            .unwrap_or_default();
-        let mut ro = ReadOptions::new();
-        if let Some(z) = &o.zone {
-            ro = ro.zone_name(z).unwrap();
-        }
+    for (path, _, ro) in logs("nfdump", "nfdump") {
         let name: Arc<str> = "x".into();
         let reader = kizuki_flows::nfdump::NfdumpReader::new(ro);
         let mut seq = kizuki_flows::Collect::default();

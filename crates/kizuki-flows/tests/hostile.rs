@@ -7,11 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use kizuki_damage::{Damage, crlf, lines, overlong_numbers};
+use kizuki_damage::{Damage, Report, crlf, lines};
+mod common;
+
+use common::{LOG_DIRS, data, logs};
 use kizuki_flows::{Collect, Flow, FlowFormat, Inventory, ReadOptions, Reject};
-use serde::Deserialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Damaged copies made of each fixture.
@@ -39,58 +41,12 @@ const PIECES: &[&[u8]] = &[
     b";",
 ];
 
-#[derive(Deserialize, Default)]
-struct Opts {
-    zone: Option<String>,
-    year: Option<i16>,
-    mapping: Option<String>,
-}
-
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-/// Each log fixture with its format and options, as the golden tests read
-/// it.
-fn logs() -> Vec<(PathBuf, FlowFormat, ReadOptions)> {
-    let mut v = Vec::new();
-    for (dir, spec) in [
-        ("nfdump", "nfdump"),
-        ("zeek", "zeek"),
-        ("srx", "srx"),
-        ("fortigate", "fortigate"),
-        ("mapped", "csv:unused"),
-    ] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(data().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                let n = p.file_name().unwrap().to_string_lossy().into_owned();
-                !(n.ends_with(".expected.jsonl")
-                    || n.ends_with(".opts.toml")
-                    || n.ends_with(".mapping.toml")
-                    || n == "README.md")
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            let o: Opts = std::fs::read_to_string(format!("{}.opts.toml", path.display()))
-                .map(|t| toml::from_str(&t).unwrap())
-                .unwrap_or_default();
-            let mut ro = ReadOptions::new().year(o.year.or(Some(2021)));
-            if let Some(z) = &o.zone {
-                ro = ro.zone_name(z).unwrap();
-            }
-            let fmt = match &o.mapping {
-                Some(m) => {
-                    FlowFormat::from_spec(&format!("csv:{}", data().join(dir).join(m).display()))
-                        .unwrap()
-                }
-                None => FlowFormat::from_spec(spec).unwrap(),
-            };
-            v.push((path, fmt, ro));
-        }
-    }
+/// Every log fixture, with its format and options.
+fn all_logs() -> Vec<(PathBuf, FlowFormat, ReadOptions)> {
+    let v: Vec<_> = LOG_DIRS
+        .iter()
+        .flat_map(|(dir, format)| logs(dir, format))
+        .collect();
     assert!(v.len() >= 8, "{} fixtures", v.len());
     v
 }
@@ -161,60 +117,37 @@ fn check_log(
 fn damaged_logs_never_panic_and_account_for_every_line() {
     // KIZUKI_DAMAGE_SEED=7 KIZUKI_DAMAGE_VARIANTS=2000 searches further.
     let mut damage = Damage::new(2021, VARIANTS, PIECES);
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for (path, fmt, ro) in logs() {
+    let mut report = Report::new();
+    for (path, fmt, ro) in all_logs() {
         let data = std::fs::read(&path).unwrap();
         let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
         let nfdump = path.parent().unwrap().ends_with("nfdump");
-        let copies = (0..damage.variants()).map(|_| damage.copy(&data));
-        for (k, d) in copies.chain(overlong_numbers(&data, 2000)).enumerate() {
-            checked += 1;
-            if let Err(why) = check_log(&fmt, &ro, &name, nfdump, &d) {
-                failures.push(format!(
-                    "{} variant {k}: {why}\n--- input ---\n{}",
-                    path.display(),
-                    String::from_utf8_lossy(&d)
-                ));
-            }
-        }
+        let label = path.display().to_string();
+        report.each(&mut damage, &label, &data, 2000, |_, d| {
+            check_log(&fmt, &ro, &name, nfdump, d)
+        });
     }
     // The inventory.
-    let path = data().join("inventory/assets.csv");
-    let data = std::fs::read(&path).unwrap();
+    let data = std::fs::read(data().join("inventory/assets.csv")).unwrap();
     let name: Arc<str> = "assets.csv".into();
-    let copies = (0..damage.variants()).map(|_| damage.copy(&data));
-    for (k, d) in copies.chain(overlong_numbers(&data, 2000)).enumerate() {
-        checked += 1;
+    report.each(&mut damage, "assets.csv", &data, 2000, |_, d| {
         let read = catch_unwind(AssertUnwindSafe(|| {
-            Inventory::read(std::io::Cursor::new(&d), &name)
-        }));
-        let why = match read {
-            Err(_) => Some("the inventory reader panicked".to_string()),
-            Ok(Ok((_, rejects))) => check_rejects(&rejects, &name, lines(&d).len() as u64).err(),
-            Ok(Err(_)) => None,
-        };
-        if let Some(why) = why {
-            failures.push(format!(
-                "assets.csv variant {k}: {why}\n--- input ---\n{}",
-                String::from_utf8_lossy(&d)
-            ));
+            Inventory::read(std::io::Cursor::new(d), &name)
+        }))
+        .map_err(|_| "the inventory reader panicked".to_string())?;
+        match read {
+            Ok((_, rejects)) => check_rejects(&rejects, &name, lines(d).len() as u64),
+            Err(_) => Ok(()),
         }
-    }
-    assert!(checked > 1000, "{checked}");
-    assert!(
-        failures.is_empty(),
-        "{} of {checked} damaged inputs failed; the first:\n{}",
-        failures.len(),
-        failures[0]
-    );
+    });
+    report.assert_clean(1000);
 }
 
 /// A mapped CSV with CRLF line ends reads as with LF (quoted last fields
 /// too), and a lone CR inside a line does not split it into two rows.
 #[test]
 fn crlf_and_lone_cr_in_mapped_csv() {
-    let (path, fmt, ro) = logs()
+    let (path, fmt, ro) = all_logs()
         .into_iter()
         .find(|(p, _, _)| p.ends_with("mapped/natlog.csv"))
         .unwrap();
@@ -263,7 +196,7 @@ fn crlf_and_lone_cr_in_mapped_csv() {
 /// included) and the rejects' lines it gives with LF.
 #[test]
 fn crlf_reads_as_lf() {
-    for (path, fmt, ro) in logs() {
+    for (path, fmt, ro) in all_logs() {
         let lf = std::fs::read(&path).unwrap();
         let name: Arc<str> = path.file_name().unwrap().to_string_lossy().into();
         let read = |d: &[u8]| {
