@@ -90,7 +90,9 @@ struct MmdbCountry {
 }
 
 fn mmdb_lookup(r: &maxminddb::Reader<Vec<u8>>, ip: IpAddr) -> Option<AsnInfo> {
-    let rec: MmdbRecord = r.lookup(ip).ok()??;
+    // A damaged database gives an error here, not a panic (the reader
+    // checks every offset it follows).
+    let rec: MmdbRecord = r.lookup(ip).ok()?.decode().ok()??;
     let cc = rec
         .country
         .or(rec.registered_country)
