@@ -4,7 +4,7 @@
 //! Every call names an actor and a purpose, recorded in the audit log.
 
 use crate::error::StoreError;
-use crate::store::{Store, now_micros};
+use crate::store::{Backend, Store, now_micros};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -209,13 +209,25 @@ impl Store {
         actor: &str,
         purpose: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = sqlx::query("SELECT key, subscriber_id FROM subscriber_keys ORDER BY key")
-            .fetch_all(&self.pool)
-            .await?;
-        let out: Vec<(String, String)> = rows
-            .iter()
-            .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
+        // Every pair in one row, as a JSON array: a row per key made the
+        // SQLite driver hand a million rows over one by one (seconds).
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT json_group_array(json_array(key, subscriber_id)) FROM subscriber_keys"
+            }
+            Backend::Postgres => {
+                "SELECT COALESCE(json_agg(json_build_array(key, subscriber_id)), '[]'::json)::text \
+                 FROM subscriber_keys"
+            }
+        };
+        let text: String = sqlx::query(sql).fetch_one(&self.pool).await?.try_get(0)?;
+        let mut out: Vec<(String, String)> =
+            serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
+                what: "subscriber keys".into(),
+                why: e.to_string(),
+            })?;
+        // Keys are unique: in key order, as before.
+        out.sort_unstable();
         self.audit(
             actor,
             "subscriber_keys.read",

@@ -148,3 +148,38 @@ async fn one_question_reads_the_prefixes_and_the_keys_it_names() {
         assert!(log[0].detail.contains("\"q\""), "{name}: {}", log[0].detail);
     }
 }
+
+/// Keys come back exactly, whatever they hold (they are read as one JSON
+/// document), in key order, on both backends; an empty directory is empty.
+#[tokio::test]
+async fn every_key_comes_back_exactly() {
+    for (name, store, _dir) in common::stores().await {
+        assert!(store.subscriber_keys("t", "t").await.unwrap().is_empty());
+        let odd = [
+            "user:a\"b\\c",
+            "user:日本\tタブ",
+            "user:\u{1}ctl",
+            "user:😀",
+            "client-id:01:aa",
+        ];
+        store
+            .put_subscribers(
+                &[sub("S1", &odd[..3]), sub("S2", &odd[3..])],
+                "tester",
+                "odd.csv",
+            )
+            .await
+            .unwrap();
+        let mut want: Vec<(String, String)> = odd
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), if i < 3 { "S1" } else { "S2" }.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(
+            store.subscriber_keys("t", "t").await.unwrap(),
+            want,
+            "{name}"
+        );
+    }
+}
