@@ -437,7 +437,7 @@ impl Store {
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
                 "SELECT dedupe_key FROM events WHERE dedupe_key IN ({})",
-                marks(chunk.len())
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for k in chunk {
@@ -466,7 +466,7 @@ impl Store {
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
                 "SELECT {EVENT_COLS} FROM events WHERE id IN ({}) ORDER BY id",
-                marks(chunk.len())
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -524,7 +524,7 @@ impl Store {
                  i.event_id, i.address, i.malware, i.observed_at \
                  FROM notices n JOIN notice_items i ON i.notice_id = n.id \
                  WHERE n.status NOT IN ('rejected', 'released') AND n.recipient_id IN ({})",
-                marks(chunk.len())
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -572,7 +572,7 @@ impl Store {
             let sql = format!(
                 "SELECT recipient_id, address, malware, first_notice_id, step FROM escalations \
                  WHERE recipient_id IN ({})",
-                marks(chunk.len())
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {

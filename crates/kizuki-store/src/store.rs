@@ -15,6 +15,17 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The back end behind a connection.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
 /// The store.
 #[derive(Clone, Debug)]
 pub struct Store {

@@ -4,6 +4,7 @@
 //! Every call names an actor and a purpose, recorded in the audit log.
 
 use crate::error::StoreError;
+use crate::rows::{marks, marks_from};
 use crate::store::{Backend, Store, now_micros};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -106,21 +107,12 @@ impl Store {
                 "INSERT INTO subscribers (id, name, kind, emails, language, timezone, postal_address, updated_at) VALUES ",
             );
             for i in 0..chunk.len() {
-                let b = i * 8;
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!(
-                    "(${},${},${},${},${},${},${},${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                ));
+                sql.push('(');
+                sql.push_str(&marks_from(self.backend(), i * 8 + 1, 8));
+                sql.push(')');
             }
             sql.push_str(
                 " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
@@ -153,10 +145,10 @@ impl Store {
             .filter(|id| existing.contains(*id))
             .collect();
         for chunk in ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "DELETE FROM subscriber_keys WHERE subscriber_id IN ({})",
-                marks.join(",")
+                marks
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -174,7 +166,9 @@ impl Store {
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(${},${})", 2 * i + 1, 2 * i + 2));
+                sql.push('(');
+                sql.push_str(&marks_from(self.backend(), 2 * i + 1, 2));
+                sql.push(')');
             }
             sql.push_str(" ON CONFLICT (key) DO UPDATE SET subscriber_id = excluded.subscriber_id");
             let mut q = sqlx::query(&sql);
@@ -262,10 +256,10 @@ impl Store {
         .map(row)
         .collect::<Result<_, _>>()?;
         for chunk in keys.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT key, subscriber_id FROM subscriber_keys WHERE key IN ({}) ORDER BY key",
-                marks.join(",")
+                marks
             );
             let mut q = sqlx::query(&sql);
             for k in chunk {
@@ -294,11 +288,11 @@ impl Store {
     ) -> Result<Vec<Subscriber>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT id, name, kind, emails, language, timezone, postal_address FROM subscribers \
                  WHERE id IN ({}) ORDER BY id",
-                marks.join(",")
+                marks
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -326,10 +320,10 @@ impl Store {
             }
         }
         for chunk in out.chunks_mut(CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT key, subscriber_id FROM subscriber_keys WHERE subscriber_id IN ({}) ORDER BY key",
-                marks.join(",")
+                marks
             );
             let mut q = sqlx::query(&sql);
             for s in chunk.iter() {
