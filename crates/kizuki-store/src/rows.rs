@@ -88,7 +88,7 @@ pub(crate) fn push_mark(sql: &mut String, backend: Backend, n: usize) {
 }
 
 /// Placeholders for parameters `from` to `from + count - 1`, comma-separated.
-pub(crate) fn marks_from(backend: Backend, from: usize, count: usize) -> String {
+fn marks_from(backend: Backend, from: usize, count: usize) -> String {
     let mut sql = String::with_capacity(count * 4);
     for n in from..from + count {
         if n > from {

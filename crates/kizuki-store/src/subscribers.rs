@@ -4,7 +4,7 @@
 //! Every call names an actor and a purpose, recorded in the audit log.
 
 use crate::error::StoreError;
-use crate::rows::{marks, marks_from};
+use crate::rows::{V, insert, marks};
 use crate::store::{Backend, Store, now_micros};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -94,50 +94,39 @@ impl Store {
             .iter()
             .map(|r| r.try_get::<String, _>(0))
             .collect::<Result<_, _>>()?;
-        let owners: HashMap<String, String> =
-            sqlx::query("SELECT key, subscriber_id FROM subscriber_keys")
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?)))
-                .collect::<Result<_, sqlx::Error>>()?;
+        let owners: HashMap<String, String> = key_pairs(&mut tx).await?.into_iter().collect();
         let now = now_micros();
-        for chunk in subs.chunks(CHUNK) {
-            let mut sql = String::from(
-                "INSERT INTO subscribers (id, name, kind, emails, language, timezone, postal_address, updated_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                sql.push_str(&marks_from(self.backend(), i * 8 + 1, 8));
-                sql.push(')');
-            }
-            sql.push_str(
-                " ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
-                 emails = excluded.emails, language = excluded.language, timezone = excluded.timezone, \
-                 postal_address = excluded.postal_address, updated_at = excluded.updated_at",
-            );
-            let mut q = sqlx::query(&sql);
-            for s in chunk {
-                q = q
-                    .bind(&s.id)
-                    .bind(&s.name)
-                    .bind(s.kind.name())
-                    .bind(serde_json::to_string(&s.emails).unwrap_or_default())
-                    .bind(&s.language)
-                    .bind(&s.timezone)
-                    .bind(&s.postal_address)
-                    .bind(now);
-                if existing.contains(&s.id) {
-                    counts.updated += 1;
-                } else {
-                    counts.added += 1;
-                }
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let emails: Vec<String> = subs
+            .iter()
+            .map(|s| serde_json::to_string(&s.emails).unwrap_or_default())
+            .collect();
+        let rows: Vec<Vec<V<'_>>> = subs
+            .iter()
+            .zip(&emails)
+            .map(|(s, emails)| {
+                vec![
+                    V::T(&s.id),
+                    V::T(&s.name),
+                    V::T(s.kind.name()),
+                    V::T(emails),
+                    V::T(&s.language),
+                    V::T(&s.timezone),
+                    V::T(&s.postal_address),
+                    V::I(now),
+                ]
+            })
+            .collect();
+        insert(
+            &mut tx,
+            "INSERT INTO subscribers (id, name, kind, emails, language, timezone, postal_address, updated_at)",
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+             emails = excluded.emails, language = excluded.language, timezone = excluded.timezone, \
+             postal_address = excluded.postal_address, updated_at = excluded.updated_at",
+            &rows,
+        )
+        .await?;
+        counts.updated = subs.iter().filter(|s| existing.contains(&s.id)).count() as u64;
+        counts.added = subs.len() as u64 - counts.updated;
         // Keys: a subscriber's keys are replaced by the new list.
         let ids: Vec<&String> = subs
             .iter()
@@ -145,10 +134,9 @@ impl Store {
             .filter(|id| existing.contains(*id))
             .collect();
         for chunk in ids.chunks(CHUNK) {
-            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "DELETE FROM subscriber_keys WHERE subscriber_id IN ({})",
-                marks
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -160,27 +148,22 @@ impl Store {
             .iter()
             .flat_map(|s| s.keys.iter().map(move |k| (k, &s.id)))
             .collect();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut sql = String::from("INSERT INTO subscriber_keys (key, subscriber_id) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                sql.push_str(&marks_from(self.backend(), 2 * i + 1, 2));
-                sql.push(')');
-            }
-            sql.push_str(" ON CONFLICT (key) DO UPDATE SET subscriber_id = excluded.subscriber_id");
-            let mut q = sqlx::query(&sql);
-            for (k, id) in chunk {
-                q = q.bind(*k).bind(*id);
-                counts.keys += 1;
-                if owners.get(*k).is_some_and(|o| o != *id) {
-                    counts.keys_moved += 1;
-                }
-            }
-            q.execute(&mut *tx).await?;
-        }
+        counts.keys = pairs.len() as u64;
+        counts.keys_moved = pairs
+            .iter()
+            .filter(|(k, id)| owners.get(*k).is_some_and(|o| o != *id))
+            .count() as u64;
+        let rows: Vec<Vec<V<'_>>> = pairs
+            .iter()
+            .map(|(k, id)| vec![V::T(k), V::T(id)])
+            .collect();
+        insert(
+            &mut tx,
+            "INSERT INTO subscriber_keys (key, subscriber_id)",
+            "ON CONFLICT (key) DO UPDATE SET subscriber_id = excluded.subscriber_id",
+            &rows,
+        )
+        .await?;
         tx.commit().await?;
         self.audit(
             actor,
@@ -203,23 +186,9 @@ impl Store {
         actor: &str,
         purpose: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        // Every pair in one row, as a JSON array: a row per key made the
-        // SQLite driver hand a million rows over one by one (seconds).
-        let sql = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT json_group_array(json_array(key, subscriber_id)) FROM subscriber_keys"
-            }
-            Backend::Postgres => {
-                "SELECT COALESCE(json_agg(json_build_array(key, subscriber_id)), '[]'::json)::text \
-                 FROM subscriber_keys"
-            }
-        };
-        let text: String = sqlx::query(sql).fetch_one(&self.pool).await?.try_get(0)?;
-        let mut out: Vec<(String, String)> =
-            serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
-                what: "subscriber keys".into(),
-                why: e.to_string(),
-            })?;
+        let mut conn = self.pool.acquire().await?;
+        let mut out = key_pairs(&mut conn).await?;
+        drop(conn);
         // Keys are unique: in key order, as before.
         out.sort_unstable();
         self.audit(
@@ -256,10 +225,9 @@ impl Store {
         .map(row)
         .collect::<Result<_, _>>()?;
         for chunk in keys.chunks(CHUNK) {
-            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT key, subscriber_id FROM subscriber_keys WHERE key IN ({}) ORDER BY key",
-                marks
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for k in chunk {
@@ -288,11 +256,10 @@ impl Store {
     ) -> Result<Vec<Subscriber>, StoreError> {
         let mut out = Vec::new();
         for chunk in ids.chunks(CHUNK) {
-            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT id, name, kind, emails, language, timezone, postal_address FROM subscribers \
                  WHERE id IN ({}) ORDER BY id",
-                marks
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -320,10 +287,9 @@ impl Store {
             }
         }
         for chunk in out.chunks_mut(CHUNK) {
-            let marks = marks(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT key, subscriber_id FROM subscriber_keys WHERE subscriber_id IN ({}) ORDER BY key",
-                marks
+                marks(self.backend(), chunk.len())
             );
             let mut q = sqlx::query(&sql);
             for s in chunk.iter() {
@@ -355,4 +321,24 @@ impl Store {
             .await?;
         Ok(r.try_get(0)?)
     }
+}
+
+/// Every key with its subscriber id, in no order, read as one JSON array
+/// in one row: a row per key made the SQLite driver hand a million rows
+/// over one by one (seconds).
+async fn key_pairs(conn: &mut sqlx::AnyConnection) -> Result<Vec<(String, String)>, StoreError> {
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => {
+            "SELECT json_group_array(json_array(key, subscriber_id)) FROM subscriber_keys"
+        }
+        Backend::Postgres => {
+            "SELECT COALESCE(json_agg(json_build_array(key, subscriber_id)), '[]'::json)::text \
+             FROM subscriber_keys"
+        }
+    };
+    let text: String = sqlx::query(sql).fetch_one(&mut *conn).await?.try_get(0)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
+        what: "subscriber keys".into(),
+        why: e.to_string(),
+    })
 }

@@ -121,7 +121,7 @@ fn no_answer(reason: &str) -> Attribution {
 /// and the count of each status.
 fn attribute_batch(
     att: &Attributor<'_>,
-    events: Vec<Event>,
+    mut events: Vec<Event>,
     threads: usize,
 ) -> Vec<(Vec<u8>, BTreeMap<Status, u64>)> {
     let run = |evs: &mut [Event]| {
@@ -138,7 +138,6 @@ fn attribute_batch(
         }
         (text, counts)
     };
-    let mut events = events;
     // Below this a thread costs more than it saves.
     const PER_THREAD: usize = 256;
     let per = events.len().div_ceil(threads.max(1)).max(PER_THREAD);
