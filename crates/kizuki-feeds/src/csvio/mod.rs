@@ -155,6 +155,11 @@ pub struct Fields<'a> {
     ranges: &'a [(u32, u32)],
     /// Whether `text` is all ASCII (every index is a character boundary).
     ascii: bool,
+    /// Whether every field is JSON text as it is (see [`Fields::json_plain`]).
+    json: bool,
+    /// `text`'s bytes and, for a line split in place, the data after it:
+    /// what [`Fields::window`] reads.
+    tail: &'a [u8],
 }
 
 impl<'a> Fields<'a> {
@@ -171,7 +176,29 @@ impl<'a> Fields<'a> {
             text,
             ranges,
             ascii: text.is_ascii(),
+            json: text
+                .bytes()
+                .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\'),
+            tail: text.as_bytes(),
         }
+    }
+
+    /// The `N` bytes from field `i`'s start, when the data holds that many:
+    /// the field's own bytes, then whatever follows them (the rest of the
+    /// line, later lines). For checks that read a field a word at a time
+    /// and ignore the bytes past its end; `None` near the data's end.
+    #[inline]
+    pub fn window<const N: usize>(&self, i: usize) -> Option<&'a [u8; N]> {
+        let start = self.ranges.get(i)?.0 as usize;
+        self.tail.get(start..start.checked_add(N)?)?.try_into().ok()
+    }
+
+    /// Whether every field is known to be printable ASCII with no quote and
+    /// no backslash: JSON text as it is, with nothing to escape. `false`
+    /// says nothing (the fields were not checked).
+    #[inline]
+    pub fn json_plain(&self) -> bool {
+        self.json
     }
 
     /// Field `i`, or `None` past the last field.
@@ -280,7 +307,7 @@ fn read_records(
             continue;
         }
         let (raw, end, fields, width, odd_quotes, lines, plain) =
-            if let Some(PlainLine { ascii, .. }) = plain {
+            if let Some(PlainLine { ascii, json, .. }) = plain {
                 let text = if ascii {
                     // SAFETY: every byte of `line` is below 0x80 (checked
                     // by `split_plain`), and ASCII is UTF-8.
@@ -290,10 +317,13 @@ fn read_records(
                     std::str::from_utf8(line)
                 };
                 let fields = match text {
+                    // A plain line's fields hold no quote (`split_plain`).
                     Ok(text) => Ok(Fields {
                         text,
                         ranges: &ranges,
                         ascii,
+                        json,
+                        tail: &data[pos..],
                     }),
                     Err(e) => Err(NotUtf8 {
                         field: field_at(&ranges, e.valid_up_to()),
@@ -334,6 +364,8 @@ fn read_records(
                             text,
                             ranges: &ranges,
                             ascii: false,
+                            json: false,
+                            tail: text.as_bytes(),
                         })
                     }
                     Err(e) => {
@@ -378,9 +410,9 @@ fn read_records(
     }
 }
 
-/// A small deterministic generator for the tests here (xorshift).
+/// A small deterministic generator for tests (xorshift).
 #[cfg(test)]
-fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
     move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;

@@ -1,13 +1,15 @@
 //! Plain lines, split without the csv crate: the common case of a report
 //! row, read 64 bytes at a time as bit masks.
 
-/// Bit masks of a 16-byte block: delimiters, quotes, line-break bytes, and
-/// bytes outside ASCII (bit `i` for byte `i`).
+/// Bit masks of a 16-byte block: delimiters, quotes, line-break bytes,
+/// bytes outside ASCII, and ASCII bytes JSON text cannot hold as they are
+/// (controls, DEL, backslash) (bit `i` for byte `i`).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 4] {
+fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 5] {
     use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x,
+        _mm_set1_epi8,
     };
     let mut w = [0u8; 8];
     w.copy_from_slice(&b[..8]);
@@ -21,32 +23,36 @@ fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 4] {
         let v = _mm_set_epi64x(hi, lo);
         let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
         let mask = |m| _mm_movemask_epi8(m) as u32;
+        // Bytes below 0x20: those `max(v, 0x1f)` leaves at 0x1f.
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));
         [
             mask(eq(delim)),
             mask(eq(b'"')),
             mask(_mm_or_si128(eq(b'\r'), eq(b'\n'))),
             mask(v),
+            mask(_mm_or_si128(control, _mm_or_si128(eq(0x7f), eq(b'\\')))),
         ]
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 4] {
-    let mut m = [0u32; 4];
+fn block_masks(b: &[u8; 16], delim: u8) -> [u32; 5] {
+    let mut m = [0u32; 5];
     for (i, &c) in b.iter().enumerate() {
         m[0] |= u32::from(c == delim) << i;
         m[1] |= u32::from(c == b'"') << i;
         m[2] |= u32::from(c == b'\r' || c == b'\n') << i;
         m[3] |= u32::from(c >= 0x80) << i;
+        m[4] |= u32::from(c < 0x20 || c == 0x7f || c == b'\\') << i;
     }
     m
 }
 
 /// Bit masks of a 64-byte block, as [`block_masks`] gives them.
 #[inline]
-fn block_masks64(b: &[u8; 64], delim: u8) -> [u64; 4] {
-    let mut m = [0u64; 4];
+fn block_masks64(b: &[u8; 64], delim: u8) -> [u64; 5] {
+    let mut m = [0u64; 5];
     for (k, quarter) in b.chunks_exact(16).enumerate() {
         let Ok(q) = <&[u8; 16]>::try_from(quarter) else {
             continue;
@@ -80,6 +86,9 @@ pub(super) struct PlainLine {
     pub newline: bool,
     /// Whether every byte is ASCII.
     pub ascii: bool,
+    /// Whether every byte is printable ASCII other than a backslash, so
+    /// that every field (which holds no quote) is JSON text as it is.
+    pub json: bool,
 }
 
 /// Splits the first line of `rest` into field ranges if it is plain CSV:
@@ -101,6 +110,7 @@ pub(super) fn split_plain(
     ranges.clear();
     let mut start = 0usize;
     let mut high = 0u64;
+    let mut escapes = 0u64;
     // All ones when the previous block ended inside quotes.
     let mut inside_before = 0u64;
     // Whether the previous block's last byte ended a field (a delimiter),
@@ -120,7 +130,7 @@ pub(super) fn split_plain(
                 &padded
             }
         };
-        let [mut d, mut q, breaks, mut upper] = block_masks64(block, delim);
+        let [mut d, mut q, breaks, mut upper, mut esc] = block_masks64(block, delim);
         // Bytes past the line (its break, or the data's end) do not count.
         let left = rest.len() - base;
         let stop = if breaks != 0 {
@@ -133,8 +143,10 @@ pub(super) fn split_plain(
             d &= keep;
             q &= keep;
             upper &= keep;
+            esc &= keep;
         }
         high |= upper;
+        escapes |= esc;
         let inside = prefix_xor(q) ^ inside_before;
         let inside_at_block_start = inside_before;
         inside_before = 0u64.wrapping_sub(inside >> 63);
@@ -195,6 +207,7 @@ pub(super) fn split_plain(
         next,
         newline,
         ascii: high == 0,
+        json: high == 0 && escapes == 0,
     })
 }
 

@@ -18,7 +18,9 @@
 //! every key written by one source, no constant that fails or deletes a
 //! column's field. Other plans use the general path for every row.
 
+mod put;
 mod quick;
+mod swar;
 
 use super::convert::{Conv, PyVal};
 use super::out::{write_extra, write_field, write_raw};
@@ -285,7 +287,7 @@ impl FastPlan {
                         continue;
                     }
                     key.put(out);
-                    quick::write_str(v, out);
+                    quick::write_str(v, fields.json_plain(), out);
                 }
                 What::Raw => {
                     key.put(out);
@@ -293,11 +295,11 @@ impl FastPlan {
                 }
                 What::OriginFile => {
                     key.put(out);
-                    out.extend_from_slice(ctx.origin_file);
+                    put::append(out, ctx.origin_file);
                 }
                 What::OriginLine => {
                     key.put(out);
-                    out.extend_from_slice(itoa::Buffer::new().format(ctx.line).as_bytes());
+                    put::append(out, itoa::Buffer::new().format(ctx.line).as_bytes());
                 }
             }
             skip = 0;
@@ -343,13 +345,13 @@ impl Key<'_> {
     pub fn put(self, out: &mut Vec<u8>) {
         let Text { padded, len } = self.text;
         let n = len - self.skip;
-        if n <= SHORT {
+        match padded.get(self.skip..self.skip + SHORT) {
             // Copy a fixed length, then drop the padding.
-            let at = out.len();
-            out.extend_from_slice(&padded[self.skip..self.skip + SHORT]);
-            out.truncate(at + n);
-        } else {
-            out.extend_from_slice(&padded[self.skip..*len]);
+            Some(p) if n <= SHORT => match <&[u8; SHORT]>::try_from(p) {
+                Ok(p) => put::append_prefix(out, p, n),
+                Err(_) => out.extend_from_slice(&p[..n]),
+            },
+            _ => out.extend_from_slice(&padded[self.skip..*len]),
         }
     }
 }
@@ -419,7 +421,7 @@ impl Mapped {
     #[inline]
     fn write(&self, ctx: &RowCtx<'_>, key: Key<'_>, out: &mut Vec<u8>) -> Option<bool> {
         if self.quick != Quick::No
-            && let Some(done) = self.quick.write(ctx.view.fields.get(self.col)?, key, out)
+            && let Some(done) = self.quick.write(ctx.view.fields, self.col, key, out)
         {
             return Some(matches!(done, Done::Wrote));
         }

@@ -5,7 +5,7 @@
 //! a row on its own.
 
 use super::super::convert::Conv;
-use super::Key;
+use super::{Key, put, swar};
 use crate::csvio::Fields;
 use kizuki_event::{Field, Input, Rule};
 
@@ -81,11 +81,21 @@ impl Quick {
         }
     }
 
-    /// Writes `key` and the value of `v`, or says the member is absent;
-    /// `None` when `v` is not in the plain form this kind handles.
+    /// Writes `key` and the value of column `col`, or says the member is
+    /// absent; `None` when the value is not in the plain form this kind
+    /// handles (or the row has no such column).
     #[inline]
-    pub fn write(self, v: &str, key: Key<'_>, out: &mut Vec<u8>) -> Option<Done> {
+    pub fn write(
+        self,
+        fields: Fields<'_>,
+        col: usize,
+        key: Key<'_>,
+        out: &mut Vec<u8>,
+    ) -> Option<Done> {
+        let v = fields.get(col)?;
         let b = v.as_bytes();
+        // Known to be JSON text as it is: no need to check it again.
+        let json = fields.json_plain();
         match self {
             Quick::No => None,
             Quick::Text { to_none } | Quick::Lower { to_none } => {
@@ -93,17 +103,15 @@ impl Quick {
                 if is_marker(b) || (to_none && is_nothing(b)) {
                     return Some(Done::Absent);
                 }
-                if !plain_text(b) {
+                if !plain_text(b, json) {
                     return None;
                 }
                 key.put(out);
-                out.push(b'"');
-                let at = out.len();
-                out.extend_from_slice(b);
+                let at = out.len() + 1;
+                put::append_quoted(out, b);
                 if matches!(self, Quick::Lower { .. }) {
-                    out[at..].make_ascii_lowercase();
+                    out[at..at + b.len()].make_ascii_lowercase();
                 }
-                out.push(b'"');
                 Some(Done::Wrote)
             }
             Quick::Country => {
@@ -126,7 +134,7 @@ impl Quick {
                 if to_none && (b.is_empty() || is_nothing(b)) {
                     return Some(Done::Absent);
                 }
-                if !json_plain(b) {
+                if !json && !json_plain(b) {
                     return None;
                 }
                 put_member(key, b, out);
@@ -135,6 +143,17 @@ impl Quick {
             Quick::Int { zero_is_none, rule } => {
                 if b.is_empty() {
                     return Some(Done::Absent);
+                }
+                // The common case, without a loop: digits already in the
+                // number's own form, not zero (so an AS number too).
+                if b[0] != b'0'
+                    && matches!(rule, None | Some(Rule::Integer | Rule::Port | Rule::Asn))
+                    && fields.window(col).is_some_and(|w| {
+                        swar::canonical_number(w, b.len(), rule == Some(Rule::Port))
+                    })
+                {
+                    put_member_bare(key, b, out);
+                    return Some(Done::Wrote);
                 }
                 if b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
                     return None;
@@ -155,9 +174,9 @@ impl Quick {
                 key.put(out);
                 if b[0] != b'0' || b.len() == 1 {
                     // Already the number's text.
-                    out.extend_from_slice(b);
+                    put::append(out, b);
                 } else {
-                    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                    put::append(out, itoa::Buffer::new().format(n).as_bytes());
                 }
                 Some(Done::Wrote)
             }
@@ -165,8 +184,13 @@ impl Quick {
                 if b.is_empty() {
                     return Some(Done::Absent);
                 }
-                let ip = kizuki_event::parse_dotted_quad(b)?;
-                if ip.is_unspecified() {
+                let quad = match fields.window(col) {
+                    Some(w) => swar::dotted_quad(w, b.len()),
+                    None => {
+                        kizuki_event::parse_dotted_quad(b).is_some_and(|ip| !ip.is_unspecified())
+                    }
+                };
+                if !quad {
                     return None;
                 }
                 put_member(key, b, out);
@@ -175,6 +199,11 @@ impl Quick {
             Quick::Checked { field, to_none } => {
                 if is_marker(b) || (to_none && is_nothing(b)) {
                     return Some(Done::Absent);
+                }
+                if usual_word(field.rule(), b) {
+                    // What the rule keeps as it is.
+                    put_member(key, b, out);
+                    return Some(Done::Wrote);
                 }
                 let c = field.rule().clean(Input::Str(v)).ok()?;
                 key.put(out);
@@ -188,7 +217,17 @@ impl Quick {
                 if is_marker(b) {
                     return None;
                 }
-                if plain_domain(b) {
+                let window = match b.len() {
+                    0..=16 => fields
+                        .window::<16>(col)
+                        .map(|w| swar::plain_domain(w, b.len())),
+                    17..=32 => fields
+                        .window::<32>(col)
+                        .map(|w| swar::plain_domain(w, b.len())),
+                    _ => None,
+                };
+                let plain = window.unwrap_or_else(|| plain_domain(b));
+                if plain {
                     // What the rule keeps as it is.
                     put_member(key, b, out);
                 } else {
@@ -201,9 +240,11 @@ impl Quick {
             Quick::UtcTime => {
                 let t = utc_time(b)?;
                 key.put(out);
-                out.push(b'"');
-                out.extend_from_slice(&t);
-                out.extend_from_slice(b"+00:00\"");
+                let mut text = [0u8; 27];
+                text[0] = b'"';
+                text[1..20].copy_from_slice(&t);
+                text[20..].copy_from_slice(b"+00:00\"");
+                put::append(out, &text);
                 Some(Done::Wrote)
             }
         }
@@ -217,10 +258,27 @@ fn is_marker(b: &[u8]) -> bool {
     matches!(*b, [] | [b'-'] | [b'N', b'/', b'A'])
 }
 
+/// The usual values of the enumerated rules, which they keep as they are.
+#[inline]
+fn usual_word(rule: Rule, b: &[u8]) -> bool {
+    match rule {
+        Rule::Severity => matches!(b, b"high" | b"medium" | b"low" | b"info"),
+        Rule::Transport => matches!(b, b"tcp" | b"udp" | b"icmp"),
+        _ => false,
+    }
+}
+
 /// What `validate_to_none` also turns into nothing: `"0"`, `"unknown"`.
 #[inline]
 fn is_nothing(b: &[u8]) -> bool {
     matches!(*b, [b'0'] | [b'u', b'n', b'k', b'n', b'o', b'w', b'n'])
+}
+
+/// The key, then `b` as it is (a number).
+#[inline]
+fn put_member_bare(key: Key<'_>, b: &[u8], out: &mut Vec<u8>) {
+    key.put(out);
+    put::append(out, b);
 }
 
 /// The key, then `b` as a JSON string (`b` needs no escaping).
@@ -233,15 +291,13 @@ fn put_member(key: Key<'_>, b: &[u8], out: &mut Vec<u8>) {
 /// `b` as a JSON string (`b` needs no escaping).
 #[inline]
 fn put_quoted(b: &[u8], out: &mut Vec<u8>) {
-    out.push(b'"');
-    out.extend_from_slice(b);
-    out.push(b'"');
+    put::append_quoted(out, b);
 }
 
-/// A JSON string: copied when nothing needs escaping.
+/// A JSON string: copied when nothing needs escaping (known when `json`).
 #[inline]
-pub(super) fn write_str(v: &str, out: &mut Vec<u8>) {
-    if json_plain(v.as_bytes()) {
+pub(super) fn write_str(v: &str, json: bool, out: &mut Vec<u8>) {
+    if json || json_plain(v.as_bytes()) {
         put_quoted(v.as_bytes(), out);
     } else {
         kizuki_event::json::write_str(out, v);
@@ -277,22 +333,68 @@ pub(super) fn http_url(
     key: Key<'_>,
     out: &mut Vec<u8>,
 ) -> bool {
-    let get = |c: Option<usize>| c.and_then(|i| fields.get(i));
+    let get = |c: Option<usize>| c.and_then(|i| fields.get(i).map(|v| (i, v)));
     // The same columns, in the same order, as the conversion.
     let host = cols
         .hosts
         .iter()
         .filter_map(|&c| get(c))
-        .find(|h| !h.is_empty())
-        .unwrap_or("");
-    let path = get(cols.url).or_else(|| get(cols.http_url)).unwrap_or("");
-    // A host the URL rule reads as the whole network location.
-    let plain_host = !host.is_empty()
-        && host
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
-    if !plain_host || path.is_empty() || !json_plain(path.as_bytes()) {
+        .find(|(_, h)| !h.is_empty());
+    let path = get(cols.url).or_else(|| get(cols.http_url));
+    let (Some((host_col, host)), Some((path_col, path))) = (host, path) else {
         return false;
+    };
+    if path.is_empty() {
+        return false;
+    }
+    // The common case, a word at a time: a plain line, a short host, a
+    // short path, no `xx` anywhere that could be `hxxp`.
+    let quick = || {
+        if !fields.json_plain() {
+            return None;
+        }
+        let plain_host = match host.len() {
+            0..=16 => swar::plain_host(fields.window::<16>(host_col)?, host.len()),
+            17..=32 => swar::plain_host(fields.window::<32>(host_col)?, host.len()),
+            _ => false,
+        };
+        if !plain_host {
+            return None;
+        }
+        let (a, b) = match path.len() {
+            0..=32 => swar::request_path(fields.window::<32>(path_col)?, path.len())?,
+            33..=64 => swar::request_path(fields.window::<64>(path_col)?, path.len())?,
+            _ => return None,
+        };
+        Some(&path.as_bytes()[a..b])
+    };
+    let path = match quick() {
+        Some(p) => p,
+        None => match slow_url_parts(host, path, fields.json_plain()) {
+            Some(p) => p,
+            None => return false,
+        },
+    };
+    let https = get(cols.application)
+        .is_some_and(|(_, a)| matches!(*a.as_bytes(), [b'h', b't', b't', b'p', b's']));
+    let scheme: &[u8] = if https { b"\"https://" } else { b"\"http://" };
+    key.put(out);
+    put::append(out, scheme);
+    put::append(out, host.as_bytes());
+    put::append(out, path);
+    out.push(b'"');
+    true
+}
+
+/// [`http_url`]'s checks a byte at a time: the path part to write, or
+/// `None` when the general way must decide.
+fn slow_url_parts<'a>(host: &str, path: &'a str, json: bool) -> Option<&'a [u8]> {
+    // A host the URL rule reads as the whole network location.
+    let plain_host = host
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':'));
+    if !plain_host || !(json || json_plain(path.as_bytes())) {
+        return None;
     }
     let path = path.as_bytes();
     let path = &path[memchr::memchr(b'/', path).unwrap_or(path.len())..];
@@ -302,17 +404,9 @@ pub(super) fn http_url(
     let hxxp =
         |t: &[u8]| memchr::memchr_iter(b'x', t).any(|i| i >= 1 && t[i - 1..].starts_with(b"hxxp"));
     if hxxp(host.as_bytes()) || hxxp(path) {
-        return false;
+        return None;
     }
-    let https = get(cols.application)
-        .is_some_and(|a| matches!(*a.as_bytes(), [b'h', b't', b't', b'p', b's']));
-    let scheme: &[u8] = if https { b"\"https://" } else { b"\"http://" };
-    key.put(out);
-    out.extend_from_slice(scheme);
-    out.extend_from_slice(host.as_bytes());
-    out.extend_from_slice(path);
-    out.push(b'"');
-    true
+    Some(path)
 }
 
 /// Whether every byte is printable ASCII other than a quote or a backslash:
@@ -354,7 +448,7 @@ const PLAIN: [bool; 256] = {
 /// digits, hyphens and dots, labels of 1 to 63 bytes, not all digits and
 /// dots (which could read as an address).
 #[inline]
-fn plain_domain(b: &[u8]) -> bool {
+pub(super) fn plain_domain(b: &[u8]) -> bool {
     let mut label = 0usize;
     let mut letter = false;
     for &c in b {
@@ -382,8 +476,8 @@ fn plain_domain(b: &[u8]) -> bool {
 /// printable ASCII without quotes or backslashes, not starting or ending
 /// with a space (which would be stripped).
 #[inline]
-fn plain_text(b: &[u8]) -> bool {
-    !b.is_empty() && b[0] != b' ' && b[b.len() - 1] != b' ' && json_plain(b)
+fn plain_text(b: &[u8], json: bool) -> bool {
+    !b.is_empty() && b[0] != b' ' && b[b.len() - 1] != b' ' && (json || json_plain(b))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` with a valid date and time, as
