@@ -201,6 +201,12 @@ impl<'a> Fields<'a> {
         self.json
     }
 
+    /// Whether field `i` is empty (or missing).
+    #[inline]
+    pub fn is_blank(&self, i: usize) -> bool {
+        self.ranges.get(i).is_none_or(|(a, b)| a >= b)
+    }
+
     /// Field `i`, or `None` past the last field.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {

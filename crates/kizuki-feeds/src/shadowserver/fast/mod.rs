@@ -65,6 +65,9 @@ struct Mapped {
     /// For `convert_http_host_and_url` into a URL field: the columns it
     /// reads.
     http: Option<HttpCols>,
+    /// Whether an empty value means "no member" whatever the rest of the
+    /// row holds (what `quick` does with it), so the step can skip it.
+    empty_is_absent: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -261,6 +264,10 @@ impl FastPlan {
                 // Joined into `Members` by `compile`.
                 What::Const(_) => {}
                 What::Item(m) => {
+                    // An empty value that means no member: nothing to call.
+                    if m.empty_is_absent && fields.is_blank(m.col) {
+                        continue;
+                    }
                     if !m.write(ctx, key, out)? {
                         continue;
                     }
@@ -410,6 +417,7 @@ fn mapped(
         conv,
         required,
         to,
+        empty_is_absent: quick.empty_is_absent(),
         quick,
         http,
     }))

@@ -81,6 +81,21 @@ impl Quick {
         }
     }
 
+    /// Whether [`Quick::write`] answers "absent" for every empty value.
+    pub fn empty_is_absent(self) -> bool {
+        match self {
+            Quick::Text { .. }
+            | Quick::Lower { .. }
+            | Quick::Country
+            | Quick::Int { .. }
+            | Quick::Ipv4
+            | Quick::Checked { .. }
+            | Quick::Fqdn { .. } => true,
+            Quick::ExtraText { to_none } => to_none,
+            Quick::No | Quick::UtcTime => false,
+        }
+    }
+
     /// Writes `key` and the value of column `col`, or says the member is
     /// absent; `None` when the value is not in the plain form this kind
     /// handles (or the row has no such column).
@@ -513,6 +528,55 @@ fn utc_time(b: &[u8]) -> Option<[u8; 19]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The loop skips an empty value without asking the quick way when the
+    /// kind says empty means absent; the quick way must then agree.
+    #[test]
+    fn empty_values_are_absent_where_the_kind_says_so() {
+        let kinds = [
+            Quick::No,
+            Quick::Text { to_none: false },
+            Quick::Text { to_none: true },
+            Quick::Lower { to_none: false },
+            Quick::Lower { to_none: true },
+            Quick::Country,
+            Quick::ExtraText { to_none: false },
+            Quick::ExtraText { to_none: true },
+            Quick::Int {
+                zero_is_none: true,
+                rule: Some(Rule::Port),
+            },
+            Quick::Int {
+                zero_is_none: false,
+                rule: None,
+            },
+            Quick::Ipv4,
+            Quick::UtcTime,
+            Quick::Checked {
+                field: Field::Severity,
+                to_none: false,
+            },
+            Quick::Fqdn {
+                field: Field::DestinationFqdn,
+            },
+        ];
+        let text = super::super::Text::new(b", \"k\": ");
+        let ranges = [(0, 0)];
+        let fields = Fields::from_parts("", &ranges);
+        for q in kinds {
+            let mut out = Vec::new();
+            let key = Key {
+                text: &text,
+                skip: 0,
+            };
+            let done = q.write(fields, 0, key, &mut out);
+            assert_eq!(
+                matches!(done, Some(Done::Absent)),
+                q.empty_is_absent(),
+                "{q:?}"
+            );
+        }
+    }
 
     #[test]
     fn plain_json_text_agrees_with_a_byte_loop() {
