@@ -71,7 +71,20 @@ pub fn drive<H: RowHandler>(
     ctx: &ReadContext,
     sink: &mut dyn FnMut(Batch),
 ) {
-    // Pieces bound the memory a batch holds, on one thread as on many.
+    if ctx.thread_count() <= 1 {
+        // One thread would read the pieces in order anyway: one pass, with
+        // no pass beforehand to cut pieces and count their lines, handing
+        // a batch over every `PIECE_BYTES` (which bounds its memory). This
+        // is the reading a suspect piece falls back to, so the rows, events
+        // and refusals are the same; only the batches are cut elsewhere.
+        let whole = Piece {
+            range: 0..body.data.len(),
+            lines_before: 0,
+        };
+        read_piece(body, &whole, handler, ctx, false, sink);
+        return;
+    }
+    // Pieces bound the memory a batch holds.
     let pieces = csvio::split(body.data, PIECE_BYTES);
     let mut suspect_from: Option<Piece> = None;
     run_ordered(
