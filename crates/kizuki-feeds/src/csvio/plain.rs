@@ -64,6 +64,64 @@ fn block_masks64(b: &[u8; 64], delim: u8) -> [u64; 5] {
     m
 }
 
+/// [`block_masks64`] with AVX2: two 32-byte halves instead of four
+/// 16-byte quarters.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(unsafe_code)]
+unsafe fn block_masks64_avx2(b: &[u8; 64], delim: u8) -> [u64; 5] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_max_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let mut m = [0u64; 5];
+    for (k, half) in b.chunks_exact(32).enumerate() {
+        // SAFETY: the load reads the 32 bytes of `half` (unaligned loads
+        // allowed); the rest computes on values, with AVX2 present (the
+        // caller's promise).
+        let bits = unsafe {
+            let v = _mm256_loadu_si256(half.as_ptr().cast::<__m256i>());
+            let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            let mask = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32);
+            let low = _mm256_set1_epi8(0x1f);
+            let control = _mm256_cmpeq_epi8(_mm256_max_epu8(v, low), low);
+            [
+                mask(eq(delim)),
+                mask(eq(b'"')),
+                mask(_mm256_or_si256(eq(b'\r'), eq(b'\n'))),
+                mask(v),
+                mask(_mm256_or_si256(
+                    control,
+                    _mm256_or_si256(eq(0x7f), eq(b'\\')),
+                )),
+            ]
+        };
+        for (acc, x) in m.iter_mut().zip(bits) {
+            *acc |= x << (32 * k);
+        }
+    }
+    m
+}
+
+/// The block masks, with AVX2 when `AVX2` (only ever true in code that
+/// runs after checking the CPU has it, see [`split_plain`]).
+#[inline(always)]
+fn masks<const AVX2: bool>(b: &[u8; 64], delim: u8) -> [u64; 5] {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: `AVX2` is true only in `split_plain_avx2`, which runs
+        // once the CPU is known to have AVX2.
+        #[allow(unsafe_code)]
+        return unsafe { block_masks64_avx2(b, delim) };
+    }
+    block_masks64(b, delim)
+}
+
 /// Each bit set when an odd number of bits at or below it are set: the
 /// bytes from an opening quote up to (not including) its closing quote.
 #[inline]
@@ -102,7 +160,41 @@ pub(super) struct PlainLine {
 /// end fields are known without visiting each quote, and "plain" is checked
 /// on whole masks (every opening quote starts a field, every closing quote
 /// ends one).
+///
+/// Uses AVX2 where the CPU has it, SSE2 (every x86_64) otherwise.
 pub(super) fn split_plain(
+    rest: &[u8],
+    delim: u8,
+    ranges: &mut Vec<(u32, u32)>,
+) -> Option<PlainLine> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        #[allow(unsafe_code)]
+        return unsafe { split_plain_avx2(rest, delim, ranges) };
+    }
+    split_plain_with::<false>(rest, delim, ranges)
+}
+
+/// [`split_plain`] compiled for AVX2.
+///
+/// # Safety
+///
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(unsafe_code)]
+unsafe fn split_plain_avx2(
+    rest: &[u8],
+    delim: u8,
+    ranges: &mut Vec<(u32, u32)>,
+) -> Option<PlainLine> {
+    split_plain_with::<true>(rest, delim, ranges)
+}
+
+/// [`split_plain`]'s body, with AVX2 block masks when `AVX2`.
+#[inline(always)]
+fn split_plain_with<const AVX2: bool>(
     rest: &[u8],
     delim: u8,
     ranges: &mut Vec<(u32, u32)>,
@@ -130,7 +222,7 @@ pub(super) fn split_plain(
                 &padded
             }
         };
-        let [mut d, mut q, breaks, mut upper, mut esc] = block_masks64(block, delim);
+        let [mut d, mut q, breaks, mut upper, mut esc] = masks::<AVX2>(block, delim);
         // Bytes past the line (its break, or the data's end) do not count.
         let left = rest.len() - base;
         let stop = if breaks != 0 {
@@ -230,7 +322,18 @@ mod tests {
     /// Plain lines split here must split as the csv crate splits them.
     #[test]
     fn plain_split_agrees_with_the_csv_crate() {
-        let short: &[&[u8]] = &[b"a", b"bc", b",", b"\"", b" ", b"\r", b"\"\"", b"\xc3\xa9"];
+        let short: &[&[u8]] = &[
+            b"a",
+            b"bc",
+            b",",
+            b"\"",
+            b" ",
+            b"\r",
+            b"\"\"",
+            b"\xc3\xa9",
+            b"\\",
+            b"\t",
+        ];
         // Long lines, plain: whole quoted fields (some empty), text, UTF-8.
         let long: &[&[u8]] = &[
             b"a",
@@ -241,6 +344,7 @@ mod tests {
             b" ",
             b"\xc3\xa9",
             b"1234567",
+            b"\x7f",
             b"x",
             b"y",
             b"z",
@@ -258,11 +362,19 @@ mod tests {
             let line: Vec<u8> = (0..len)
                 .flat_map(|_| alphabet[(next() % alphabet.len() as u64) as usize].to_vec())
                 .collect();
+            // Both block-mask ways (AVX2 where the CPU has it) agree.
+            let sse2 = split_plain_with::<false>(&line, b',', &mut ranges);
+            let sse2_ranges = ranges.clone();
             let Some(plain) = split_plain(&line, b',', &mut ranges) else {
+                assert_eq!(sse2, None, "{line:?}");
                 continue;
             };
+            assert_eq!(sse2, Some(plain), "{line:?}");
+            assert_eq!(sse2_ranges, ranges, "{line:?}");
             let body = &line[..plain.len];
             assert_eq!(plain.ascii, body.is_ascii());
+            let json = |c: &u8| (0x20..0x7f).contains(c) && *c != b'\\';
+            assert_eq!(plain.json, body.iter().all(json), "{line:?}");
             assert!(
                 plain.len == line.len() || &line[plain.len..] == b"\r",
                 "{line:?}"

@@ -268,6 +268,17 @@ impl FastPlan {
                     if m.empty_is_absent && fields.is_blank(m.col) {
                         continue;
                     }
+                    // The commonest kind, text into `extra`, without the call.
+                    if let Quick::ExtraText { to_none } = m.quick
+                        && fields.json_plain()
+                    {
+                        let v = fields.get(m.col)?.as_bytes();
+                        if !quick::extra_text(v, to_none, key, out) {
+                            continue;
+                        }
+                        skip = 0;
+                        continue;
+                    }
                     if !m.write(ctx, key, out)? {
                         continue;
                     }

@@ -146,14 +146,16 @@ impl Quick {
                 Some(Done::Wrote)
             }
             Quick::ExtraText { to_none } => {
-                if to_none && (b.is_empty() || is_nothing(b)) {
-                    return Some(Done::Absent);
-                }
-                if !json && !json_plain(b) {
+                // Text that means no member needs no check; any other must
+                // be JSON text as it is.
+                let nothing = to_none && (b.is_empty() || is_nothing(b));
+                if !nothing && !json && !json_plain(b) {
                     return None;
                 }
-                put_member(key, b, out);
-                Some(Done::Wrote)
+                Some(match extra_text(b, to_none, key, out) {
+                    true => Done::Wrote,
+                    false => Done::Absent,
+                })
             }
             Quick::Int { zero_is_none, rule } => {
                 if b.is_empty() {
@@ -264,6 +266,18 @@ impl Quick {
             }
         }
     }
+}
+
+/// Text into `extra` (conversion none or `validate_to_none`), for `b`
+/// known to be JSON text as it is: writes the member and answers `true`,
+/// or answers `false` for a value that means no member.
+#[inline(always)]
+pub(super) fn extra_text(b: &[u8], to_none: bool, key: Key<'_>, out: &mut Vec<u8>) -> bool {
+    if to_none && (b.is_empty() || is_nothing(b)) {
+        return false;
+    }
+    put_member(key, b, out);
+    true
 }
 
 /// IntelMQ's empty markers: `""`, `"-"`, `"N/A"` (compared without a call
