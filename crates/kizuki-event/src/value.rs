@@ -261,10 +261,8 @@ impl Raw {
 }
 
 fn append_b64(out: &mut Vec<u8>, bytes: &[u8]) {
-    let start = out.len();
-    let n = base64_simd::STANDARD.encoded_length(bytes.len());
-    out.resize(start + n, 0);
-    let _ = base64_simd::STANDARD.encode(bytes, base64_simd::Out::from_slice(&mut out[start..]));
+    // Encoded straight into the spare room, with no zeroing first.
+    base64_simd::STANDARD.encode_append(bytes, out);
 }
 
 #[cfg(test)]
