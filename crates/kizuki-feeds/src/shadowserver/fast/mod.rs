@@ -273,10 +273,9 @@ impl FastPlan {
                         && fields.json_plain()
                     {
                         let v = fields.get(m.col)?.as_bytes();
-                        if !quick::extra_text(v, to_none, key, out) {
-                            continue;
+                        if quick::extra_text(v, to_none, key, out) {
+                            skip = 0;
                         }
-                        skip = 0;
                         continue;
                     }
                     if !m.write(ctx, key, out)? {

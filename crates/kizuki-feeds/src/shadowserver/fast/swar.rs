@@ -410,24 +410,7 @@ mod tests {
 
     #[test]
     fn domains_and_hosts() {
-        for name in [
-            "example.com",
-            "a-b.c0",
-            "gate.example.net",
-            "x",
-            "1.example",
-            "10.0.0.1",
-            "a..b",
-            ".a",
-            "a.",
-            "Example.com",
-            "a_b.com",
-            "a b",
-            "-",
-            "1234",
-            "xn--bcher-kva.example",
-            "abcdefghijklmnopqrstuvwxyz0123.x",
-        ] {
+        for &name in super::super::quick::DOMAINS {
             let w: [u8; 32] = window(name.as_bytes(), b'a');
             assert_eq!(
                 plain_domain(&w, name.len()),
