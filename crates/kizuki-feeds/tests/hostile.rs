@@ -190,3 +190,41 @@ fn crlf_reads_as_lf() {
         assert_eq!(a, b, "{name}");
     }
 }
+
+/// Every Shadowserver sample report in `../shared/samples/shadowserver/`,
+/// read with Shadowserver's published schema (the mapping for all report
+/// types, not only the built-in sinkhole ones), damaged the same ways.
+#[test]
+fn damaged_schema_reports_never_panic_and_read_alike_every_way() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/shadowserver");
+    if !dir.is_dir() {
+        eprintln!("skipped: ../shared/samples/shadowserver is absent");
+        return;
+    }
+    let schema =
+        kizuki_feeds::shadowserver::Schema::load(&dir.join("intelmq-schema.json")).unwrap();
+    let mut reader = Reader::auto();
+    reader.shadowserver = kizuki_feeds::shadowserver::ShadowserverReader::new(schema.into());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 90,
+        "expected the sample reports, found {}",
+        files.len()
+    );
+    // Fewer copies per file than for the fixtures: there are ninety files.
+    let mut damage = Damage::new(2026, VARIANTS / 8, PIECES);
+    let mut report = Report::new();
+    for path in files {
+        let data = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        report.each(&mut damage, &name, &data, 20, |_, d| {
+            check(&reader, &name, d)
+        });
+    }
+    report.assert_clean(1000);
+}
