@@ -88,12 +88,7 @@ impl Store {
     ) -> Result<PutCounts, StoreError> {
         let mut counts = PutCounts::default();
         let mut tx = self.pool.begin().await?;
-        let existing: HashSet<String> = sqlx::query("SELECT id FROM subscribers")
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()?;
+        let existing: HashSet<String> = subscriber_ids(&mut tx).await?.into_iter().collect();
         let owners: HashMap<String, String> = key_pairs(&mut tx).await?.into_iter().collect();
         let now = now_micros();
         let emails: Vec<String> = subs
@@ -336,9 +331,29 @@ async fn key_pairs(conn: &mut sqlx::AnyConnection) -> Result<Vec<(String, String
              FROM subscriber_keys"
         }
     };
+    json_document(conn, sql, "subscriber keys").await
+}
+
+/// Every subscriber id, in no order, read as one JSON array in one row
+/// (see [`key_pairs`]).
+async fn subscriber_ids(conn: &mut sqlx::AnyConnection) -> Result<Vec<String>, StoreError> {
+    let sql = match Backend::of(conn) {
+        Backend::Sqlite => "SELECT json_group_array(id) FROM subscribers",
+        Backend::Postgres => "SELECT COALESCE(json_agg(id), '[]'::json)::text FROM subscribers",
+    };
+    json_document(conn, sql, "subscriber ids").await
+}
+
+/// The one JSON text `sql` selects, decoded; `what` names it in the error
+/// for a document that does not decode.
+async fn json_document<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    what: &str,
+) -> Result<T, StoreError> {
     let text: String = sqlx::query(sql).fetch_one(&mut *conn).await?.try_get(0)?;
     serde_json::from_str(&text).map_err(|e| StoreError::Damaged {
-        what: "subscriber keys".into(),
+        what: what.into(),
         why: e.to_string(),
     })
 }
