@@ -162,6 +162,33 @@ fn damaged_feeds_never_panic_and_read_alike_every_way() {
     report.assert_clean(1000);
 }
 
+/// Inputs the fuzzer (`fuzz/`, target `feeds`) found reading differently
+/// one way and another, made small.
+#[test]
+fn fuzzer_finds_read_alike_every_way() {
+    let cases: &[(&str, &[u8])] = &[
+        // A column named like kizuki's own `extra.origin.file`: the origin
+        // was written directly, the column's (empty) value once made into
+        // an event.
+        (
+            "2021-02-22-event6_sinkhole-jp-geo.csv",
+            b"\"timestamp\",\"src_ip\",\"src_port\",\"origin.file\"\n\"2021-02-2\"8\n",
+        ),
+        (
+            "2021-02-22-event4_sinkhole-jp-geo.csv",
+            b"timestamp,src_ip,src_port,origin.file,origin.line\n2021-02-22 00:00:01,192.0.2.1,5555,forged.csv,99\n",
+        ),
+    ];
+    for (name, data) in cases {
+        check(&Reader::auto(), name, data).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The origin is where the row really was.
+        let (events, _) = run(&Reader::auto(), name, data, 1, false).unwrap();
+        let ev: serde_json::Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
+        assert_eq!(ev["extra.origin.file"], *name, "{events}");
+        assert_eq!(ev["extra.origin.line"], 2, "{events}");
+    }
+}
+
 /// Every fixture with CRLF line ends gives as many events, from the same
 /// lines, and refuses the same lines as with LF.
 #[test]

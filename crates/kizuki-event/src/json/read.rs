@@ -50,7 +50,7 @@ pub fn event_from_map(
 ) -> Result<Event, JsonError> {
     let mut ev = Event::new();
     let mut own_file: Option<String> = None;
-    let mut own_line: Option<u64> = None;
+    let mut own_line: Option<(u64, serde_json::Value)> = None;
     let mut flat = Vec::with_capacity(map.len());
     for (k, v) in map {
         flatten(k, v, &mut flat);
@@ -69,7 +69,7 @@ pub fn event_from_map(
             if ek == ORIGIN_LINE_KEY
                 && let Some(n) = value.as_u64()
             {
-                own_line = Some(n);
+                own_line = Some((n, value));
                 continue;
             }
             ev.set_extra(ek, ExtraValue::from_json(value));
@@ -79,8 +79,17 @@ pub fn event_from_map(
         set_field(&mut ev, field, &key, value)?;
     }
     let origin = match (own_file, own_line) {
-        (Some(f), Some(l)) => Some(Origin::new(Arc::from(f), l)),
-        _ => origin,
+        (Some(f), Some((l, _))) => Some(Origin::new(Arc::from(f), l)),
+        // Half an origin is not one: it stays what it was, an extra key.
+        (file, line) => {
+            if let Some(f) = file {
+                ev.set_extra(ORIGIN_FILE_KEY, ExtraValue::Str(f.into()));
+            }
+            if let Some((_, l)) = line {
+                ev.set_extra(ORIGIN_LINE_KEY, ExtraValue::from_json(l));
+            }
+            origin
+        }
     };
     ev.set_origin(origin);
     Ok(ev)
@@ -181,6 +190,43 @@ mod tests {
         let ev = parse_event(line.as_bytes(), None).unwrap();
         assert_eq!(ev.origin().map(|o| (&*o.file, o.line)), Some(("a.csv", 7)));
         assert_eq!(round_trip(line), format!("{line}\n"));
+    }
+
+    #[test]
+    fn half_an_origin_stays_an_extra_key() {
+        for line in [
+            r#"{"extra.origin.file": "a.csv", "source.ip": "192.0.2.1"}"#,
+            r#"{"extra.origin.line": 7, "source.ip": "192.0.2.1"}"#,
+            r#"{"extra.origin.file": "a.csv", "extra.origin.line": "7"}"#,
+        ] {
+            let ev = parse_event(line.as_bytes(), None).unwrap();
+            assert!(ev.origin().is_none(), "{line}");
+            assert_eq!(round_trip(line), format!("{line}\n"));
+        }
+    }
+
+    #[test]
+    fn the_origin_wins_over_an_extra_key_of_its_name() {
+        // A feed column named `origin.file` cannot pass for where the
+        // event came from.
+        let mut ev = Event::new();
+        ev.set_extra("origin.file", ExtraValue::Str("spoofed.csv".into()));
+        ev.set_extra("origin.line", ExtraValue::Null);
+        ev.set_extra("origin.x", ExtraValue::Int(1));
+        ev.set_origin(Some(Origin::new("real.csv".into(), 3)));
+        let mut out = Vec::new();
+        write_event(&ev, &mut out, &WriteOptions::default());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"extra.origin.file\": \"real.csv\", \"extra.origin.line\": 3, \"extra.origin.x\": 1}\n"
+        );
+        // Without the origin written, the feed's keys are.
+        let mut out = Vec::new();
+        write_event(&ev, &mut out, &WriteOptions::default().origin(false));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"extra.origin.file\": \"spoofed.csv\", \"extra.origin.line\": null, \"extra.origin.x\": 1}\n"
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ fn sep(out: &mut Vec<u8>, first: &mut bool) {
 
 fn write_extra(ev: &Event, out: &mut Vec<u8>, opts: &WriteOptions, first: &mut bool) {
     let origin = ev.origin().filter(|_| opts.origin);
-    // The two origin keys are merged into the sorted extra keys.
+    // The two origin keys are merged into the sorted extra keys. Where a
+    // feed has a column of the same name, the origin wins: where an event
+    // came from is kizuki's record, not the feed's to set (the row stays
+    // in `raw`).
     let mut pending: [(&str, Option<ExtraValue>); 2] = match origin {
         Some(o) => [
             (ORIGIN_FILE_KEY, Some(ExtraValue::Str((*o.file).into()))),
@@ -84,15 +87,17 @@ fn write_extra(ev: &Event, out: &mut Vec<u8>, opts: &WriteOptions, first: &mut b
         write_extra_value(v, out);
     };
     for (key, v) in ev.extra().iter() {
+        let mut shadowed = false;
         while next < 2 && pending[next].0 <= key {
-            if let Some(pv) = pending[next].1.take()
-                && pending[next].0 != key
-            {
+            if let Some(pv) = pending[next].1.take() {
                 emit(out, pending[next].0, &pv, first);
+                shadowed |= pending[next].0 == key;
             }
             next += 1;
         }
-        emit(out, key, v, first);
+        if !shadowed {
+            emit(out, key, v, first);
+        }
     }
     while next < 2 {
         if let Some(pv) = pending[next].1.take() {
