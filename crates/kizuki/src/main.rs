@@ -99,7 +99,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         cli::Command::Ingest(a) => cmd::ingest::run(a, &g),
         cli::Command::Gen(cli::GenCommand::Feed(a)) => {
-            cmd::synth::feed(a).map(|()| ExitCode::SUCCESS)
+            cmd::synth::feed(a, &g).map(|()| ExitCode::SUCCESS)
         }
         cli::Command::Gen(cli::GenCommand::Isp(a)) => {
             cmd::synth::isp(a, &g).map(|()| ExitCode::SUCCESS)

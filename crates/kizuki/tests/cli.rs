@@ -86,6 +86,26 @@ fn global_options_go_before_or_after_the_subcommand() {
 }
 
 #[test]
+fn gen_feed_says_what_it_wrote_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "gen", "feed", "--type", "feodo", "--rows", "3", "-o", "f.csv",
+    ];
+    let o = kizuki(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote 3 rows of feodo to f.csv"),
+        "{}",
+        stderr(&o)
+    );
+    let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
+    let o = kizuki(dir.path(), &quiet);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert!(std::fs::metadata(dir.path().join("f.csv")).unwrap().len() > 0);
+}
+
+#[test]
 fn errors_say_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -7,7 +7,7 @@ use kizuki_feeds::synth::{FeedKind, Synth};
 use std::io::Write;
 
 /// Runs `kizuki gen feed`.
-pub fn feed(args: GenFeedArgs) -> Result<()> {
+pub fn feed(args: GenFeedArgs, g: &crate::Global) -> Result<()> {
     let kind = FeedKind::from_name(&args.kind).with_context(|| {
         let names: Vec<_> = FeedKind::ALL.iter().map(|(_, n)| *n).collect();
         format!(
@@ -38,12 +38,14 @@ pub fn feed(args: GenFeedArgs) -> Result<()> {
                 .with_context(|| format!("cannot write {}", p.display()))?;
             synth.write(&mut f)?;
             f.flush()?;
-            eprintln!(
-                "wrote {} rows of {} to {}",
-                args.rows,
-                kind.name(),
-                p.display()
-            );
+            if !g.quiet {
+                eprintln!(
+                    "wrote {} rows of {} to {}",
+                    args.rows,
+                    kind.name(),
+                    p.display()
+                );
+            }
         }
         None => synth.write(&mut std::io::stdout().lock())?,
     }
