@@ -1,0 +1,266 @@
+//! What the fuzz targets share: each reader is run on the fuzzer's bytes
+//! every way it can be read, and anything but a clean result or an error
+//! for the input (a panic, a reject that names a line the input does not
+//! have, two ways that read differently) stops the fuzzer.
+
+use kizuki_event::{Timestamp, json};
+use kizuki_feeds::generic::GenericCsvReader;
+use kizuki_feeds::{ReadContext, Reader, input};
+use std::sync::OnceLock;
+
+/// Lines in `data`, as a reader numbers them (a last line without a
+/// newline counts).
+pub fn line_count(data: &[u8]) -> u64 {
+    let n = memchr_count(data) as u64;
+    if data.last().is_some_and(|&b| b != b'\n') {
+        n + 1
+    } else {
+        n
+    }
+}
+
+fn memchr_count(data: &[u8]) -> usize {
+    data.iter().filter(|&&b| b == b'\n').count()
+}
+
+/// File names that steer the feed reader's detection: Shadowserver
+/// reports of the built-in mapping, Feodo Tracker, X-ARF, IntelMQ, and a
+/// name that says nothing.
+pub const FEED_NAMES: &[&str] = &[
+    "2021-02-22-event4_sinkhole-jp-geo.csv",
+    "2021-02-22-event4_sinkhole_http-jp-geo.csv",
+    "2021-02-22-event6_sinkhole-jp-geo.csv",
+    "2021-02-22-event4_sinkhole_http_referer-jp-geo.csv",
+    "2021-02-22-event4_microsoft_sinkhole_http-jp-geo.csv",
+    "2021-02-22-botnet_drone-jp-geo.csv",
+    "ipblocklist.csv",
+    "ipblocklist.json",
+    "report.xarf.json",
+    "report.eml",
+    "events.jsonl",
+    "police-emotet.csv",
+    "input",
+];
+
+/// The mapping of the 2021 Emotet lists' shape (`ip,timestamp`).
+const GENERIC: &str = r#"
+required = ["source.ip", "time.source"]
+[time]
+format = "%Y/%m/%d %H:%M:%S"
+timezone = "Asia/Tokyo"
+[columns]
+ip = "source.ip"
+timestamp = "time.source"
+[constants]
+"malware.name" = "emotet"
+"classification.type" = "infected-system"
+"#;
+
+/// A refusal: file, line and reason.
+type Refusal = (String, u64, String);
+
+/// Events (as JSON text) and refusals, or the input's error.
+fn read_feed(
+    reader: &Reader,
+    name: &str,
+    data: &[u8],
+    direct: bool,
+) -> Result<(Vec<u8>, Vec<Refusal>), String> {
+    let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00").expect("a time");
+    let opts = json::WriteOptions::default();
+    let mut ctx = ReadContext::new().threads(1).observation(observation);
+    if direct {
+        ctx = ctx.json(opts.clone());
+    }
+    let mut events = Vec::new();
+    let mut rejects = Vec::new();
+    let sources = input::from_bytes(name, name, data.to_vec()).map_err(|e| e.to_string())?;
+    for src in sources {
+        reader
+            .read(&src, &ctx, &mut |b| {
+                events.extend_from_slice(&b.encoded);
+                for ev in &b.events {
+                    json::write_event(ev, &mut events, &opts);
+                }
+                for r in &b.rejects {
+                    rejects.push((r.file.to_string(), r.line, r.reason.clone()));
+                }
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    Ok((events, rejects))
+}
+
+/// The feed reader on `data`, named by its first byte: events written
+/// directly and events made then written must agree, and every refusal
+/// must name a line of the input.
+pub fn feeds(data: &[u8]) {
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let name = FEED_NAMES[pick as usize % FEED_NAMES.len()];
+    // Made once: building the built-in mapping each time would cost most
+    // of a run.
+    static READERS: OnceLock<(Reader, Reader)> = OnceLock::new();
+    let (auto, generic) = READERS.get_or_init(|| {
+        let mut generic = Reader::auto();
+        generic.generic = Some(GenericCsvReader::from_toml("police", GENERIC).expect("a mapping"));
+        let mut auto = Reader::auto();
+        // Shadowserver's published schema instead of the built-in mapping.
+        if let Some(path) = std::env::var_os("KIZUKI_FUZZ_SCHEMA") {
+            let schema = kizuki_feeds::shadowserver::Schema::load(std::path::Path::new(&path))
+                .expect("KIZUKI_FUZZ_SCHEMA names a schema");
+            auto.shadowserver = kizuki_feeds::shadowserver::ShadowserverReader::new(schema.into());
+        }
+        (auto, generic)
+    });
+    let reader = if name == "police-emotet.csv" {
+        generic
+    } else {
+        auto
+    };
+    let direct = read_feed(reader, name, data, true);
+    let general = read_feed(reader, name, data, false);
+    match (&direct, &general) {
+        (Ok(a), Ok(b)) => {
+            assert!(
+                a == b,
+                "written directly and made then written differ:\n{}\n{:?}\n---\n{}\n{:?}",
+                String::from_utf8_lossy(&a.0),
+                a.1,
+                String::from_utf8_lossy(&b.0),
+                b.1
+            );
+            // An archive's members have lines of their own.
+            if data.starts_with(&[0x1f, 0x8b]) || data.starts_with(b"PK") {
+                return;
+            }
+            let lines = line_count(data).max(1);
+            for (file, line, reason) in &a.1 {
+                assert!(
+                    *line >= 1 && *line <= lines,
+                    "{file}:{line} is refused ({reason}) but the input has {lines} lines"
+                );
+            }
+        }
+        (Err(_), Err(_)) => {}
+        _ => panic!("one way read the input and the other did not: {direct:?} / {general:?}"),
+    }
+}
+
+/// A mail notice as the enterprise intake reads it.
+pub fn mail_notice(data: &[u8]) {
+    let opts = kizuki_feeds::mail::MailOptions::new()
+        .observation(Timestamp::parse_iso("2021-03-01T00:00:00Z").ok());
+    let _ = kizuki_feeds::mail::parse_notice(data, &opts);
+}
+
+/// A delivery status notification (bounce).
+pub fn dsn(data: &[u8]) {
+    let _ = kizuki_notify::dsn::parse(data);
+}
+
+/// An EmoCheck report, text or JSON, in any Windows encoding.
+pub fn emocheck(data: &[u8]) {
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let name = match pick % 3 {
+        0 => None,
+        1 => Some("20210301122033_DESKTOP-PC01_emocheck.txt"),
+        _ => Some("DESKTOP-PC01_20210301122033_emocheck.json"),
+    };
+    let _ = kizuki_cases::emocheck::parse(data, name);
+}
+
+/// An assignment log, its format named by the first byte: read as
+/// records, and (where the format has them) straight into compact rows,
+/// which must hold as many rows and the same refusals and notes.
+pub fn assignments(data: &[u8]) {
+    use kizuki_attribution::Batch;
+    use kizuki_attribution::readers::{self, Format, ReadOptions, Source};
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let format = Format::ALL[pick as usize % Format::ALL.len()];
+    let mut opts = ReadOptions::new().year(Some(2021));
+    if matches!(
+        format,
+        Format::PbaJuniper | Format::PbaA10 | Format::PbaNfware | Format::RadiusDetail
+    ) {
+        opts = opts.tz(jiff::tz::TimeZone::get("Asia/Tokyo").expect("a zone"));
+    }
+    let name = "input.log";
+    let lines = line_count(data).max(1);
+    let src = Source::from_bytes(name, data.to_vec());
+    let whole = readers::read(format, &src, &opts);
+    for r in whole
+        .rejects
+        .iter()
+        .chain(whole.notes.iter().map(|(_, l)| l))
+    {
+        assert!(
+            r.file == name && r.line >= 1 && r.line <= lines,
+            "{}:{} is named ({}) but the input has {lines} lines",
+            r.file,
+            r.line,
+            r.reason
+        );
+    }
+    if !matches!(
+        format,
+        Format::PbaJuniper | Format::PbaA10 | Format::PbaNfware | Format::RadiusDetail
+    ) {
+        return;
+    }
+    let (batch, out) = Batch::read(format, &src, &opts).expect("compact rows");
+    let seen = |o: &readers::ReadOutput| {
+        format!(
+            "{:?}",
+            (&o.rejects, &o.notes, o.read, o.syslog_end, o.syslog_start)
+        )
+    };
+    assert!(
+        batch.len() == whole.records.len() && seen(&out) == seen(&whole),
+        "compact rows differ from records: {} rows against {} records\n{}\n{}",
+        batch.len(),
+        whole.records.len(),
+        seen(&out),
+        seen(&whole)
+    );
+}
+
+/// A flow or NAT log, its format named by the first byte: every line is
+/// a flow, a refusal or skipped, and refusals name lines of the input.
+pub fn flows(data: &[u8]) {
+    use kizuki_flows::{Collect, FlowFormat, ReadOptions};
+    use std::sync::Arc;
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let spec = ["nfdump", "zeek", "srx", "fortigate"][pick as usize % 4];
+    let format = FlowFormat::from_spec(spec).expect("a format");
+    let ro = ReadOptions::new().year(Some(2021));
+    let name: Arc<str> = "input.log".into();
+    let mut sink = Collect::default();
+    let Ok(summary) = format.read(std::io::Cursor::new(data), &name, &ro, &mut sink) else {
+        return;
+    };
+    assert_eq!(
+        summary.lines,
+        summary.flows + summary.rejected + summary.skipped,
+        "lines are not flows, refusals and skipped lines: {summary:?}"
+    );
+    assert_eq!(summary.flows, sink.flows.len() as u64);
+    assert_eq!(summary.rejected, sink.rejects.len() as u64);
+    let lines = line_count(data).max(1);
+    for r in &sink.rejects {
+        assert!(
+            r.line >= 1 && r.line <= lines,
+            "{}:{} is refused ({}) but the input has {lines} lines",
+            r.file,
+            r.line,
+            r.reason
+        );
+    }
+}
