@@ -142,6 +142,7 @@ pub fn feeds(data: &[u8]) {
                     "{file}:{line} is refused ({reason}) but the input has {lines} lines"
                 );
             }
+            round_trip(&a.0);
         }
         (Err(_), Err(_)) => {}
         _ => panic!("one way read the input and the other did not: {direct:?} / {general:?}"),
@@ -263,4 +264,22 @@ pub fn flows(data: &[u8]) {
             r.reason
         );
     }
+}
+
+/// kizuki's JSON lines, read back as IntelMQ JSON and written again, are
+/// the same bytes: the round trip loses nothing.
+fn round_trip(events: &[u8]) {
+    static INTELMQ: OnceLock<Reader> = OnceLock::new();
+    let reader = INTELMQ.get_or_init(|| Reader::new(kizuki_feeds::Format::Intelmq));
+    if events.is_empty() {
+        return;
+    }
+    let (again, rejects) = read_feed(reader, "events.jsonl", events, true)
+        .unwrap_or_else(|e| panic!("kizuki's own events cannot be read back: {e}"));
+    assert!(
+        rejects.is_empty() && again == events,
+        "the round trip changed the events:\n{}\n---\n{}\n{rejects:?}",
+        String::from_utf8_lossy(events),
+        String::from_utf8_lossy(&again)
+    );
 }
