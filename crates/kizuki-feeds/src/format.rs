@@ -2,7 +2,7 @@
 //! over all of them.
 
 use crate::FeedError;
-use crate::batch::{Batch, ReadContext};
+use crate::batch::{Batch, ReadContext, Reject};
 use crate::feodo::FeodoReader;
 use crate::generic::GenericCsvReader;
 use crate::input::Source;
@@ -154,6 +154,43 @@ impl Reader {
         }
         Ok(f)
     }
+
+    /// Reads one input held in memory (plain, gzip or zip) whole: its
+    /// events as JSON lines, written directly where `ctx` writes JSON and
+    /// made into events then written with `opts` where it does not, its
+    /// refused rows, and the format of each source in it.
+    pub fn read_bytes(
+        &self,
+        name: &str,
+        file_name: &str,
+        data: Vec<u8>,
+        ctx: &ReadContext,
+        opts: &kizuki_event::json::WriteOptions,
+    ) -> Result<ReadBytes, FeedError> {
+        let mut out = ReadBytes::default();
+        for src in crate::input::from_bytes(name, file_name, data)? {
+            let f = self.read(&src, ctx, &mut |b| {
+                out.events.extend_from_slice(&b.encoded);
+                for ev in &b.events {
+                    kizuki_event::json::write_event(ev, &mut out.events, opts);
+                }
+                out.rejects.extend(b.rejects);
+            })?;
+            out.formats.push(f);
+        }
+        Ok(out)
+    }
+}
+
+/// What [`Reader::read_bytes`] made of an input.
+#[derive(Debug, Default)]
+pub struct ReadBytes {
+    /// The events, as JSON lines.
+    pub events: Vec<u8>,
+    /// The refused rows, in input order.
+    pub rejects: Vec<Reject>,
+    /// The format of each source (an archive holds several).
+    pub formats: Vec<Format>,
 }
 
 /// Tells a format from the first bytes.

@@ -38,5 +38,5 @@ pub mod xarf;
 
 pub use batch::{Batch, ReadContext, Reject, run_ordered};
 pub use error::FeedError;
-pub use format::{Format, Reader};
+pub use format::{Format, ReadBytes, Reader};
 pub use input::Source;

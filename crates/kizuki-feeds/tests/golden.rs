@@ -9,7 +9,7 @@
 
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
-use kizuki_feeds::{Format, ReadContext, Reader, Reject, input};
+use kizuki_feeds::{Format, ReadContext, Reader, Reject};
 use std::path::{Path, PathBuf};
 
 fn data_dir() -> PathBuf {
@@ -48,26 +48,15 @@ fn run(
     if direct {
         ctx = ctx.json(opts.clone());
     }
-    let mut events = Vec::new();
-    let mut rejects = String::new();
-    let mut format = None;
-    for src in input::from_bytes(name, &file_name, data).unwrap() {
-        format = Some(
-            reader
-                .read(&src, &ctx, &mut |b| {
-                    events.extend_from_slice(&b.encoded);
-                    for ev in &b.events {
-                        json::write_event(ev, &mut events, &opts);
-                    }
-                    for r in &b.rejects {
-                        rejects.push_str(&reject_line(r));
-                        rejects.push('\n');
-                    }
-                })
-                .unwrap(),
-        );
-    }
-    (String::from_utf8(events).unwrap(), rejects, format.unwrap())
+    let read = reader
+        .read_bytes(name, &file_name, data, &ctx, &opts)
+        .unwrap();
+    let rejects: String = read.rejects.iter().map(|r| reject_line(r) + "\n").collect();
+    (
+        String::from_utf8(read.events).unwrap(),
+        rejects,
+        *read.formats.last().unwrap(),
+    )
 }
 
 fn check(reader: &Reader, input: &Path, name: &str, expected_dir: &Path, want_format: Format) {

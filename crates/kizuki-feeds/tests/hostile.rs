@@ -11,7 +11,7 @@
 use kizuki_damage::{Damage, Report, crlf, lines};
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
-use kizuki_feeds::{ReadContext, Reader, input};
+use kizuki_feeds::{ReadContext, Reader};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -95,24 +95,15 @@ fn run(
     if direct {
         ctx = ctx.json(opts.clone());
     }
-    let mut events = Vec::new();
-    let mut rejects = Vec::new();
-    let sources =
-        input::from_bytes(file_name, file_name, data.to_vec()).map_err(|e| e.to_string())?;
-    for src in sources {
-        reader
-            .read(&src, &ctx, &mut |b| {
-                events.extend_from_slice(&b.encoded);
-                for ev in &b.events {
-                    json::write_event(ev, &mut events, &opts);
-                }
-                for r in &b.rejects {
-                    rejects.push((r.file.to_string(), r.line, r.reason.clone()));
-                }
-            })
-            .map_err(|e| e.to_string())?;
-    }
-    Ok((String::from_utf8_lossy(&events).into_owned(), rejects))
+    let read = reader
+        .read_bytes(file_name, file_name, data.to_vec(), &ctx, &opts)
+        .map_err(|e| e.to_string())?;
+    let rejects = read
+        .rejects
+        .into_iter()
+        .map(|r| (r.file.to_string(), r.line, r.reason))
+        .collect();
+    Ok((String::from_utf8_lossy(&read.events).into_owned(), rejects))
 }
 
 fn check(reader: &Reader, file_name: &str, data: &[u8]) -> Result<(), String> {
