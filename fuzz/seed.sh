@@ -54,6 +54,16 @@ if [ -n "${KIZUKI:-}" ]; then
     seed feeds 11 "$g/ip-list.csv"
     rm -rf "$g"
 fi
+# The shared Shadowserver samples, for KIZUKI_FUZZ_SCHEMA runs: the first
+# byte picks a name from the CSV files beside the schema, in byte order.
+samples=$here/../../shared/samples/shadowserver
+if [ -d "$samples" ]; then
+    i=0
+    for s in $(cd "$samples" && LC_ALL=C ls -- *.csv); do
+        seed feeds-schema $i "$samples/$s"
+        i=$((i + 1))
+    done
+fi
 seed mail_notice - $f/mail/*.eml
 seed dsn - $data/kizuki-notify/src/dsn/testdata/* $data/kizuki-notify/tests/data/dsn/*
 seed emocheck 1 $(not_expected $data/kizuki-cases/tests/data/emocheck | grep -v json)

@@ -57,6 +57,50 @@ pub const FEED_NAMES: &[&str] = &[
 /// generic reader's tests use it.
 const GENERIC: &str = include_str!("../../crates/kizuki-feeds/tests/data/csv/police-emotet.toml");
 
+/// The readers, made once: building the built-in mapping each time would
+/// cost most of a run.
+static READERS: OnceLock<Readers> = OnceLock::new();
+
+struct Readers {
+    /// Tells the format; Shadowserver by the built-in mapping, or by the
+    /// schema when there is one.
+    auto: Reader,
+    /// With the generic `ip,timestamp` mapping.
+    generic: Reader,
+    /// With `KIZUKI_FUZZ_SCHEMA`: the names of the CSV files beside the
+    /// schema (the shared samples), in byte order, which the first byte
+    /// picks from instead of [`FEED_NAMES`].
+    schema: Option<Vec<String>>,
+}
+
+impl Readers {
+    fn new() -> Readers {
+        let mut generic = Reader::auto();
+        generic.generic = Some(GenericCsvReader::from_toml("police", GENERIC).expect("a mapping"));
+        let mut auto = Reader::auto();
+        let schema = std::env::var_os("KIZUKI_FUZZ_SCHEMA").map(|path| {
+            let path = std::path::PathBuf::from(path);
+            let schema = kizuki_feeds::shadowserver::Schema::load(&path)
+                .expect("KIZUKI_FUZZ_SCHEMA names a schema");
+            auto.shadowserver = kizuki_feeds::shadowserver::ShadowserverReader::new(schema.into());
+            let dir = path.parent().expect("a directory");
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .expect("the schema's directory")
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.ends_with(".csv"))
+                .collect();
+            names.sort();
+            assert!(!names.is_empty(), "no CSV files beside the schema");
+            names
+        });
+        Readers {
+            auto,
+            generic,
+            schema,
+        }
+    }
+}
+
 /// What `reader` makes of `data`, written directly or made into events
 /// first.
 fn read_feed(reader: &Reader, name: &str, data: &[u8], direct: bool) -> Result<ReadBytes, String> {
@@ -78,26 +122,18 @@ pub fn feeds(data: &[u8]) {
     let Some((&pick, data)) = data.split_first() else {
         return;
     };
-    let name = FEED_NAMES[pick as usize % FEED_NAMES.len()];
-    // Made once: building the built-in mapping each time would cost most
-    // of a run.
-    static READERS: OnceLock<(Reader, Reader)> = OnceLock::new();
-    let (auto, generic) = READERS.get_or_init(|| {
-        let mut generic = Reader::auto();
-        generic.generic = Some(GenericCsvReader::from_toml("police", GENERIC).expect("a mapping"));
-        let mut auto = Reader::auto();
-        // Shadowserver's published schema instead of the built-in mapping.
-        if let Some(path) = std::env::var_os("KIZUKI_FUZZ_SCHEMA") {
-            let schema = kizuki_feeds::shadowserver::Schema::load(std::path::Path::new(&path))
-                .expect("KIZUKI_FUZZ_SCHEMA names a schema");
-            auto.shadowserver = kizuki_feeds::shadowserver::ShadowserverReader::new(schema.into());
+    let readers = READERS.get_or_init(Readers::new);
+    let (name, reader) = match &readers.schema {
+        Some(names) => (names[pick as usize % names.len()].as_str(), &readers.auto),
+        None => {
+            let name = FEED_NAMES[pick as usize % FEED_NAMES.len()];
+            let reader = if name == "police-emotet.csv" {
+                &readers.generic
+            } else {
+                &readers.auto
+            };
+            (name, reader)
         }
-        (auto, generic)
-    });
-    let reader = if name == "police-emotet.csv" {
-        generic
-    } else {
-        auto
     };
     let direct = read_feed(reader, name, data, true);
     let general = read_feed(reader, name, data, false);
