@@ -80,4 +80,4 @@ for d in nfdump zeek srx fortigate; do
     seed flows $i $(not_expected $data/kizuki-flows/tests/data/$d)
     i=$((i + 1))
 done
-for t in "$corpus"/*; do echo "$(basename "$t"): $(ls "$t" | wc -l) seeds"; done
+for t in "$corpus"/*; do echo "$(basename "$t"): $(ls "$t" | wc -l) inputs"; done
