@@ -103,12 +103,23 @@ impl Readers {
 
 /// What `reader` makes of `data`, written directly or made into events
 /// first.
-fn read_feed(reader: &Reader, name: &str, data: &[u8], direct: bool) -> Result<ReadBytes, String> {
+/// With `pieces`, on two threads, the input cut into pieces of that many
+/// bytes.
+fn read_feed(
+    reader: &Reader,
+    name: &str,
+    data: &[u8],
+    direct: bool,
+    pieces: Option<usize>,
+) -> Result<ReadBytes, String> {
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00").expect("a time");
     let opts = json::WriteOptions::default();
     let mut ctx = ReadContext::new().threads(1).observation(observation);
     if direct {
         ctx = ctx.json(opts.clone());
+    }
+    if let Some(n) = pieces {
+        ctx = ctx.threads(2).piece_bytes(n);
     }
     reader
         .read_bytes(name, name, data.to_vec(), &ctx, &opts)
@@ -135,27 +146,37 @@ pub fn feeds(data: &[u8]) {
             (name, reader)
         }
     };
-    let direct = read_feed(reader, name, data, true);
-    let general = read_feed(reader, name, data, false);
-    match (&direct, &general) {
-        (Ok(a), Ok(b)) => {
-            assert!(
-                a.events == b.events && a.rejects == b.rejects,
-                "written directly and made then written differ:\n{}\n{:?}\n---\n{}\n{:?}",
-                String::from_utf8_lossy(&a.events),
-                a.rejects,
-                String::from_utf8_lossy(&b.events),
-                b.rejects
-            );
-            round_trip(&a.events);
-            // An archive's members have lines of their own.
-            if data.starts_with(&[0x1f, 0x8b]) || data.starts_with(b"PK") {
-                return;
-            }
-            lines_exist(data, a.rejects.iter().map(|r| (r.line, &*r.reason)));
-        }
+    let direct = read_feed(reader, name, data, true, None);
+    let general = read_feed(reader, name, data, false, None);
+    same(&direct, &general, "written directly and made then written");
+    // Pieces of 97 bytes on two threads: row and quote boundaries fall
+    // between pieces.
+    let split = read_feed(reader, name, data, true, Some(97));
+    same(&direct, &split, "one thread and small pieces");
+    let Ok(read) = direct else {
+        return;
+    };
+    round_trip(&read.events);
+    // An archive's members have lines of their own.
+    if !(data.starts_with(&[0x1f, 0x8b]) || data.starts_with(b"PK")) {
+        lines_exist(data, read.rejects.iter().map(|r| (r.line, &*r.reason)));
+    }
+}
+
+/// Two ways of reading one input give the same events and refusals, or
+/// both fail.
+fn same(a: &Result<ReadBytes, String>, b: &Result<ReadBytes, String>, ways: &str) {
+    match (a, b) {
+        (Ok(a), Ok(b)) => assert!(
+            a.events == b.events && a.rejects == b.rejects,
+            "{ways} differ:\n{}\n{:?}\n---\n{}\n{:?}",
+            String::from_utf8_lossy(&a.events),
+            a.rejects,
+            String::from_utf8_lossy(&b.events),
+            b.rejects
+        ),
         (Err(_), Err(_)) => {}
-        _ => panic!("one way read the input and the other did not: {direct:?} / {general:?}"),
+        _ => panic!("{ways}: one read the input and the other did not: {a:?} / {b:?}"),
     }
 }
 
@@ -269,7 +290,7 @@ fn round_trip(events: &[u8]) {
     if events.is_empty() {
         return;
     }
-    let again = read_feed(reader, "events.jsonl", events, true)
+    let again = read_feed(reader, "events.jsonl", events, true, None)
         .unwrap_or_else(|e| panic!("kizuki's own events cannot be read back: {e}"));
     assert!(
         again.rejects.is_empty() && again.events == events,

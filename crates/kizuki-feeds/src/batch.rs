@@ -48,6 +48,8 @@ pub struct ReadContext {
     /// batches: fresh buffers of tens of megabytes cost the kernel a zeroed
     /// page per 4 KiB, and growing one costs a copy.
     spare: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    /// The size of the pieces read in parallel, when not the reader's own.
+    piece_bytes: Option<usize>,
 }
 
 impl ReadContext {
@@ -59,7 +61,22 @@ impl ReadContext {
             observation: Timestamp::now(),
             defaults: Arc::default(),
             spare: Arc::default(),
+            piece_bytes: None,
         }
+    }
+
+    /// Cuts inputs read on several threads into pieces of about `n` bytes
+    /// instead of the reader's own size (megabytes). Small pieces let tests
+    /// and fuzzing reach the joins between pieces with small inputs.
+    pub fn piece_bytes(mut self, n: usize) -> Self {
+        self.piece_bytes = Some(n.max(1));
+        self
+    }
+
+    /// The piece size: the one set with [`ReadContext::piece_bytes`], else
+    /// `default`.
+    pub fn piece_size(&self, default: usize) -> usize {
+        self.piece_bytes.unwrap_or(default)
     }
 
     /// How many threads a reader may use. By default, one.

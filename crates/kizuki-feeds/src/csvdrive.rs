@@ -85,7 +85,7 @@ pub fn drive<H: RowHandler>(
         return;
     }
     // Pieces bound the memory a batch holds.
-    let pieces = csvio::split(body.data, PIECE_BYTES);
+    let pieces = csvio::split(body.data, ctx.piece_size(PIECE_BYTES));
     let mut suspect_from: Option<Piece> = None;
     run_ordered(
         pieces,
@@ -145,7 +145,7 @@ fn read_piece<H: RowHandler>(
         }
         batch.rows += 1;
         let line = line0 + r.line;
-        if r.odd_quotes && strict_boundaries {
+        if (r.odd_quotes || r.open_quote) && strict_boundaries {
             suspect = true;
             return csvio::Next::Stop;
         }

@@ -88,12 +88,16 @@ fn run(
     data: &[u8],
     threads: usize,
     direct: bool,
+    piece: Option<usize>,
 ) -> Result<(String, Vec<Refusal>), String> {
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00").unwrap();
     let opts = json::WriteOptions::default();
     let mut ctx = ReadContext::new().threads(threads).observation(observation);
     if direct {
         ctx = ctx.json(opts.clone());
+    }
+    if let Some(n) = piece {
+        ctx = ctx.piece_bytes(n);
     }
     let read = reader
         .read_bytes(file_name, file_name, data.to_vec(), &ctx, &opts)
@@ -109,11 +113,21 @@ fn run(
 fn check(reader: &Reader, file_name: &str, data: &[u8]) -> Result<(), String> {
     let lines = lines(data).len() as u64;
     let mut first = None;
-    for (threads, direct) in [(1, true), (2, true), (1, false), (2, false)] {
+    // Pieces of 97 bytes: most rows, and many quoted fields, are cut
+    // between two pieces, which the reader must join as one thread would.
+    for (threads, direct, piece) in [
+        (1, true, None),
+        (2, true, None),
+        (1, false, None),
+        (2, false, None),
+        (2, true, Some(97)),
+    ] {
         let got = catch_unwind(AssertUnwindSafe(|| {
-            run(reader, file_name, data, threads, direct)
+            run(reader, file_name, data, threads, direct, piece)
         }))
-        .map_err(|_| format!("the reader panicked ({threads} thread(s), direct {direct})"))?;
+        .map_err(|_| {
+            format!("the reader panicked ({threads} thread(s), direct {direct}, pieces {piece:?})")
+        })?;
         if let Ok((_, rejects)) = &got {
             for (file, line, reason) in rejects {
                 // A reject names the file it was in (an archive member's
@@ -129,7 +143,7 @@ fn check(reader: &Reader, file_name: &str, data: &[u8]) -> Result<(), String> {
             None => first = Some(got),
             Some(f) if *f != got => {
                 return Err(format!(
-                    "{threads} thread(s), direct {direct} differs from 1 thread, direct"
+                    "{threads} thread(s), direct {direct}, pieces {piece:?} differs from 1 thread, direct"
                 ));
             }
             Some(_) => {}
@@ -173,7 +187,7 @@ fn fuzzer_finds_read_alike_every_way() {
     for (name, data) in cases {
         check(&Reader::auto(), name, data).unwrap_or_else(|e| panic!("{name}: {e}"));
         // The origin is where the row really was.
-        let (events, _) = run(&Reader::auto(), name, data, 1, false).unwrap();
+        let (events, _) = run(&Reader::auto(), name, data, 1, false, None).unwrap();
         let ev: serde_json::Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
         assert_eq!(ev["extra.origin.file"], *name, "{events}");
         assert_eq!(ev["extra.origin.line"], 2, "{events}");
@@ -188,7 +202,7 @@ fn crlf_reads_as_lf() {
         let lf = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let read = |d: &[u8]| {
-            let (events, rejects) = run(&reader, &name, d, 1, true).unwrap();
+            let (events, rejects) = run(&reader, &name, d, 1, true, None).unwrap();
             let lines: Vec<serde_json::Value> = events
                 .lines()
                 .map(|l| {

@@ -243,6 +243,11 @@ pub struct RawRecord<'a> {
     /// Whether the record holds an odd number of quote characters: it is
     /// malformed, and piece boundaries after it cannot be trusted.
     pub odd_quotes: bool,
+    /// Whether the data ran out while the record was inside a quoted
+    /// field: it was cut off, not ended by a line break. With an even
+    /// number of quotes too (`"a"b"` leaves a quote literal), so a piece
+    /// boundary can be wrong even when `odd_quotes` is not set.
+    pub open_quote: bool,
     /// Where the record ends in `data`, terminator included.
     pub end: usize,
     /// Whether the record was split here as a plain line: one line, every
@@ -312,7 +317,7 @@ fn read_records(
             line_at += 1;
             continue;
         }
-        let (raw, end, fields, width, odd_quotes, lines, plain) =
+        let (raw, end, fields, width, odd_quotes, open_quote, lines, plain) =
             if let Some(PlainLine { ascii, json, .. }) = plain {
                 let text = if ascii {
                     // SAFETY: every byte of `line` is below 0x80 (checked
@@ -340,6 +345,7 @@ fn read_records(
                     next_pos,
                     fields,
                     ranges.len(),
+                    false,
                     false,
                     u64::from(newline),
                     true,
@@ -382,12 +388,14 @@ fn read_records(
                         Err(NotUtf8 { field })
                     }
                 };
+                let open = end == data.len() && ends_inside_quotes(&data[pos..end], delimiter);
                 (
                     raw,
                     end,
                     fields,
                     rec.len(),
                     odd,
+                    open,
                     count_byte(&data[pos..end], b'\n') as u64,
                     false,
                 )
@@ -399,6 +407,7 @@ fn read_records(
             raw,
             line,
             odd_quotes,
+            open_quote,
             end,
             plain,
         }) {
@@ -416,6 +425,35 @@ fn read_records(
     }
 }
 
+/// Whether a CSV parser (the csv crate's rules: a quote opens a quoted
+/// field only at the field's start, `""` inside one is a quote, and a
+/// quote anywhere else is a literal) is inside a quoted field at the end
+/// of `record`.
+fn ends_inside_quotes(record: &[u8], delimiter: u8) -> bool {
+    #[derive(Clone, Copy)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let ends_field = |b: u8| b == delimiter || b == b'\n' || b == b'\r';
+    let mut state = State::FieldStart;
+    for &b in record {
+        state = match state {
+            State::FieldStart | State::Unquoted if ends_field(b) => State::FieldStart,
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted => State::Unquoted,
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => State::Quoted,
+            State::QuoteInQuoted if b == b'"' => State::Quoted,
+            State::QuoteInQuoted if ends_field(b) => State::FieldStart,
+            State::QuoteInQuoted => State::Unquoted,
+        };
+    }
+    matches!(state, State::Quoted)
+}
+
 /// A small deterministic generator for tests (xorshift).
 #[cfg(test)]
 pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
@@ -430,6 +468,41 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quote_state_at_the_end_agrees_with_the_csv_crate() {
+        for (line, open) in [
+            (&b"a,b"[..], false),
+            (b"\"a\",b", false),
+            (b"a,\"b", true),
+            (b"\"a\"b\"", false),
+            (b"\"a\"\"", true),
+            (b"a\"b,\"c", true),
+            (b"\"x\nc\"", false),
+        ] {
+            assert_eq!(ends_inside_quotes(line, b','), open, "{line:?}");
+        }
+        // The csv crate is inside a quoted field at the end of a line when
+        // the record it reads goes on past the line break.
+        let mut next = xorshift(99);
+        for _ in 0..20_000 {
+            // At least one byte: the csv crate skips empty lines.
+            let len = 1 + (next() % 12) as usize;
+            let line: Vec<u8> = (0..len).map(|_| b"a\",;"[(next() % 4) as usize]).collect();
+            let mut data = line.clone();
+            data.extend_from_slice(b"\nz\n");
+            let mut rdr = reader(&data, b',');
+            let mut rec = csv::ByteRecord::new();
+            let _ = rdr.read_byte_record(&mut rec);
+            let went_on = rdr.position().byte() as usize > line.len() + 1;
+            assert_eq!(
+                ends_inside_quotes(&line, b','),
+                went_on,
+                "{:?}",
+                String::from_utf8_lossy(&line)
+            );
+        }
+    }
 
     #[test]
     fn clean_trims_like_python_strip() {

@@ -33,8 +33,9 @@ impl IntelmqReader {
         let data = src.data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&src.data);
         let mut pieces = Vec::new();
         let (mut start, mut line) = (0usize, 1u64);
+        let piece = ctx.piece_size(PIECE_BYTES);
         while start < data.len() {
-            let target = (start + PIECE_BYTES).min(data.len());
+            let target = (start + piece).min(data.len());
             let end = match memchr::memchr(b'\n', &data[target..]) {
                 Some(i) if target < data.len() => target + i + 1,
                 _ => data.len(),
