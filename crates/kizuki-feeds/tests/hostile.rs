@@ -8,6 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use kizuki_damage::{Damage, Report, crlf, lines};
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::generic::GenericCsvReader;
@@ -228,26 +230,13 @@ fn crlf_reads_as_lf() {
 /// types, not only the built-in sinkhole ones), damaged the same ways.
 #[test]
 fn damaged_schema_reports_never_panic_and_read_alike_every_way() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/shadowserver");
-    if !dir.is_dir() {
-        eprintln!("skipped: ../shared/samples/shadowserver is absent");
+    let Some((dir, files)) = common::shadowserver_samples() else {
         return;
-    }
+    };
     let schema =
         kizuki_feeds::shadowserver::Schema::load(&dir.join("intelmq-schema.json")).unwrap();
     let mut reader = Reader::auto();
     reader.shadowserver = kizuki_feeds::shadowserver::ShadowserverReader::new(schema.into());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 90,
-        "expected the sample reports, found {}",
-        files.len()
-    );
     // Fewer copies per file than for the fixtures: there are ninety files.
     let mut damage = Damage::new(2026, VARIANTS / 8, PIECES);
     let mut report = Report::new();

@@ -10,11 +10,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use kizuki_event::{Field, Timestamp, json};
 use kizuki_feeds::shadowserver::{Schema, ShadowserverReader};
 use kizuki_feeds::synth::{FeedKind, Synth};
 use kizuki_feeds::{ReadContext, Reject, input};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Values that are not plain somewhere, and plain ones of every kind.
@@ -233,20 +235,12 @@ fn fixtures_read_the_same_both_ways() {
 
 #[test]
 fn samples_read_the_same_both_ways() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/shadowserver");
-    if !dir.is_dir() {
-        eprintln!("skipped: ../shared/samples/shadowserver is absent");
+    let Some((dir, mut files)) = common::shadowserver_samples() else {
         return;
-    }
+    };
     let schema = Arc::new(Schema::load(&dir.join("intelmq-schema.json")).unwrap());
     let reader = ShadowserverReader::new(schema);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .filter(|p| !p.to_string_lossy().contains("phish_url"))
-        .collect();
-    files.sort();
+    files.retain(|p| !p.to_string_lossy().contains("phish_url"));
     assert!(files.len() >= 90);
     for path in files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

@@ -8,16 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use kizuki_event::{Timestamp, json};
 use kizuki_feeds::shadowserver::{Schema, ShadowserverReader};
 use kizuki_feeds::{FeedError, ReadContext, input};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-fn samples() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples/shadowserver");
-    p.is_dir().then_some(p)
-}
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shadowserver/intelmq-3.5.0")
@@ -31,8 +28,7 @@ fn lines(path: &Path) -> Vec<String> {
 
 #[test]
 fn samples_match_intelmq() {
-    let Some(dir) = samples() else {
-        eprintln!("skipped: ../shared/samples/shadowserver is absent");
+    let Some((dir, files)) = common::shadowserver_samples() else {
         return;
     };
     let schema = Arc::new(Schema::load(&dir.join("intelmq-schema.json")).unwrap());
@@ -40,17 +36,6 @@ fn samples_match_intelmq() {
     let observation = Timestamp::parse_iso("2026-01-01T00:00:00+00:00").unwrap();
     let opts = json::WriteOptions::default().origin(false);
 
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 90,
-        "expected the 93 sample reports, found {}",
-        files.len()
-    );
     let mut compared = 0;
     for path in files {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
